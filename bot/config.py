@@ -1,0 +1,147 @@
+"""Configuration: a TOML file validated by pydantic, secrets from the environment.
+
+Every problem in a file is reported at once as ``key.path: what is wrong (got X)`` so a
+coordinator can fix the whole file in one go.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.domain.calendar import RoundSchedule
+from bot.domain.contact import NudgeRules
+from bot.domain.matching import MatchSettings
+
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DiscordSettings(_Section):
+    guild_id: int = Field(gt=0, description="The one server (guild) the program runs in.")
+    coordinator_role: str = Field(min_length=1, description="Role whose members coordinate.")
+    coordinators_channel: str = Field(default="iln-coordinators", min_length=1)
+    announcements_channel: str = Field(default="iln-announcements", min_length=1)
+    cohort_forum: str = Field(default="iln-discussions", min_length=1)
+    waitlist_role: str = Field(default="ILN next round", min_length=1)
+    space_mode: Literal["auto", "channels", "threads"] = "auto"
+    token_file: Path | None = None
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+
+    @field_validator("api_base_url", "gateway_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be an absolute URL such as https://discord.com/api/v10")
+        return value.rstrip("/") if value.startswith("http") else value
+
+
+class DatabaseSettings(_Section):
+    path: Path = Path("iln.sqlite3")
+
+
+class ProgramSettings(_Section):
+    timezone: str = Field(default="UTC", description="Used when a member's own is unknown.")
+    checkin_dm_opt_in_default: bool = False
+    tick_seconds: int = Field(default=60, ge=5, le=3600)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone name such as Europe/Berlin") from None
+        return value
+
+
+class Config(BaseSettings):
+    """The whole configuration; ``ILN_SECTION__KEY`` environment variables override the file."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix="ILN_", env_nested_delimiter="__"
+    )
+
+    discord: DiscordSettings
+    database: DatabaseSettings = DatabaseSettings()
+    program: ProgramSettings = ProgramSettings()
+    round: RoundSchedule = RoundSchedule()
+    nudges: NudgeRules = NudgeRules()
+    matching: MatchSettings = MatchSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment wins over them so a
+        # deployment can change one setting without editing the file.
+        return env_settings, init_settings
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; ``problems`` holds one line per fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; relative paths inside it are relative to the file."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
+    try:
+        config = Config(**raw)
+    except ValidationError as error:
+        raise ConfigError([_describe(item) for item in error.errors()]) from None
+    return _resolve_paths(config, path.parent)
+
+
+def _describe(error: Any) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return f"{key}: is required"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: is not a known setting (got {error['input']!r})"
+    return f"{key}: {message} (got {error['input']!r})"
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    database = config.database.model_copy(update={"path": base / config.database.path})
+    discord = config.discord
+    if discord.token_file is not None:
+        discord = discord.model_copy(update={"token_file": base / discord.token_file})
+    return config.model_copy(update={"database": database, "discord": discord})
+
+
+def read_token(config: Config) -> SecretStr | None:
+    """The bot token from ``DISCORD_TOKEN`` or the configured token file; never logged."""
+    from_env = os.environ.get(TOKEN_ENV, "").strip()
+    if from_env:
+        return SecretStr(from_env)
+    token_file = config.discord.token_file
+    if token_file is not None and token_file.is_file():
+        from_file = token_file.read_text(encoding="utf-8").strip()
+        if from_file:
+            return SecretStr(from_file)
+    return None

@@ -1,0 +1,39 @@
+"""The store: SQLite is the source of truth for the whole program."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.activity import ActivityRepository
+from bot.store.coordination import CoordinationRepository
+from bot.store.db import Database
+from bot.store.outbox import NewPost, OutboxRepository
+from bot.store.partnerships import PartnershipRepository
+from bot.store.people import PeopleRepository
+from bot.store.rounds import RoundRepository, TopicRepository
+
+__all__ = ["NewPost", "Store"]
+
+
+class Store:
+    """The database and one repository per area of the program."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.rounds = RoundRepository(db)
+        self.topics = TopicRepository(db)
+        self.people = PeopleRepository(db)
+        self.partnerships = PartnershipRepository(db)
+        self.activity = ActivityRepository(db)
+        self.outbox = OutboxRepository(db)
+        self.coordination = CoordinationRepository(db)
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
+        db = await Database.open(path)
+        if migrate:
+            await db.migrate()
+        return cls(db)
+
+    async def close(self) -> None:
+        await self.db.close()

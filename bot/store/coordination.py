@@ -1,0 +1,68 @@
+"""What coordinators decide: matching pins and forbids, and the audit log of their actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.store._rows import to_json, to_model
+from bot.store.db import Database
+from bot.store.models import AuditEntry, MatchPair, utc_text
+
+
+class CoordinationRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pin(self, round_id: int, pair: MatchPair) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT OR IGNORE INTO match_pins (round_id, member_a, member_b) VALUES (?, ?, ?)",
+                (round_id, pair.member_a, pair.member_b),
+            )
+            return cursor.rowcount == 1
+
+    async def unpin(self, round_id: int, pair: MatchPair) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM match_pins WHERE round_id = ? AND member_a = ? AND member_b = ?",
+                (round_id, pair.member_a, pair.member_b),
+            )
+            return cursor.rowcount == 1
+
+    async def pins(self, round_id: int) -> list[MatchPair]:
+        rows = await self._db.fetch_all(
+            "SELECT member_a, member_b FROM match_pins WHERE round_id = ?"
+            " ORDER BY member_a, member_b",
+            (round_id,),
+        )
+        return [to_model(MatchPair, row) for row in rows]
+
+    async def forbid(self, pair: MatchPair, reason: str | None) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT OR IGNORE INTO match_forbids (member_a, member_b, reason) VALUES (?, ?, ?)",
+                (pair.member_a, pair.member_b, reason),
+            )
+            return cursor.rowcount == 1
+
+    async def forbids(self) -> list[MatchPair]:
+        rows = await self._db.fetch_all(
+            "SELECT member_a, member_b FROM match_forbids ORDER BY member_a, member_b"
+        )
+        return [to_model(MatchPair, row) for row in rows]
+
+    async def audit(
+        self, actor_id: int, action: str, detail: dict[str, Any], now: datetime
+    ) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO audit_log (at, actor_id, action, detail) VALUES (?, ?, ?, ?)",
+                (utc_text(now), actor_id, action, to_json(detail)),
+            )
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [to_model(AuditEntry, row, ("detail",)) for row in rows]

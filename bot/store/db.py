@@ -1,0 +1,126 @@
+"""The SQLite connection: WAL, foreign keys, a busy timeout and numbered migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """The migration files shipped in ``bot/store/migrations``, in order."""
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    expected = list(range(1, len(found) + 1))
+    if [migration.version for migration in found] != expected:
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {found}")
+    return found
+
+
+class Database:
+    """One connection shared by the bot; writes are serialised through :meth:`transaction`."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[int]:
+        """Apply every migration newer than the database, each in its own transaction.
+
+        Returns the versions applied; running it again applies nothing.
+        """
+        applied = []
+        for migration in migrations if migrations is not None else bundled_migrations():
+            if migration.version <= await self.schema_version():
+                continue
+            async with self._write_lock:
+                await self._apply(migration)
+            applied.append(migration.version)
+            log.info("applied migration %s", migration.name)
+        return applied
+
+    async def _apply(self, migration: Migration) -> None:
+        # executescript would commit an open transaction first, so the BEGIN and the
+        # version bump travel inside the script; a failure rolls the whole file back.
+        script = (
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n;"
+            f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+        )
+        try:
+            await self._connection.executescript(script)
+        except sqlite3.Error:
+            if self._connection.in_transaction:
+                await self._connection.rollback()
+            raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        async with self._write_lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            await self._connection.commit()
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def backup(self, destination: Path) -> None:
+        """Copy the live database with SQLite's online backup; safe while the bot runs."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = await aiosqlite.connect(str(destination))
+        try:
+            await self._connection.backup(target)
+        finally:
+            await target.close()

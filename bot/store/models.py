@@ -1,0 +1,184 @@
+"""Typed rows: what the repositories return. Times are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RoundState(StrEnum):
+    DRAFT = "draft"
+    APPLICATIONS_OPEN = "applications_open"
+    APPLICATIONS_CLOSED = "applications_closed"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+class Round(_Row):
+    id: int
+    name: str
+    state: RoundState
+    starts_on: date
+    ends_on: date
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class Participant(_Row):
+    discord_id: int
+    name: str
+    email: str | None
+    timezone: str
+    checkin_dm_opt_in: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+PartnershipState = Literal["confirmed", "active", "member_left", "ended"]
+EndChoice = Literal["keep_in_touch", "wrap_up"]
+
+
+class PartnershipMember(_Row):
+    participant_id: int
+    end_choice: EndChoice | None = None
+    left_at: AwareDatetime | None = None
+
+
+class Partnership(_Row):
+    id: int
+    round_id: int
+    name: str
+    state: PartnershipState
+    score: float
+    reasons: tuple[str, ...]
+    channel_id: int | None
+    created_at: AwareDatetime
+    ended_at: AwareDatetime | None
+    members: tuple[PartnershipMember, ...]
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        return tuple(member.participant_id for member in self.members)
+
+
+class SpaceContainer(_Row):
+    round_id: int
+    number: int
+    kind: Literal["category", "thread_parent"]
+    channel_id: int
+
+
+class ContactEvent(_Row):
+    id: int
+    partnership_id: int
+    participant_id: int
+    at: AwareDatetime
+    source: Literal["message", "logged"]
+    kind: str | None
+    message_id: int | None
+
+
+class AwayPeriod(_Row):
+    id: int
+    participant_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    note: str | None
+    created_at: AwareDatetime
+    cancelled_at: AwareDatetime | None
+
+
+class Topic(_Row):
+    id: int
+    round_id: int
+    position: int
+    slug: str
+    title: str
+    summary: str
+    body: str
+    prompts: tuple[str, ...]
+    due_on: date
+    posted_at: AwareDatetime | None
+    cohort_thread_id: int | None
+
+
+CheckinRating = Literal["great", "ok", "not_working"]
+
+
+class CheckIn(_Row):
+    partnership_id: int
+    participant_id: int
+    sequence: int
+    asked_at: AwareDatetime
+    answered_at: AwareDatetime | None
+    rating: CheckinRating | None
+    comment: str | None
+
+
+class OutboxItem(_Row):
+    key: str
+    partnership_id: int | None
+    kind: str
+    target: dict[str, Any]
+    payload: dict[str, Any]
+    due_at: AwareDatetime
+    attempts: int
+    last_error: str | None
+    message_id: int | None
+    sent_at: AwareDatetime | None
+    created_at: AwareDatetime
+
+
+class Nudge(_Row):
+    id: int
+    partnership_id: int
+    kind: Literal["quiet", "one_sided", "escalation"]
+    at: AwareDatetime
+    outbox_key: str
+
+
+class Feedback(_Row):
+    partnership_id: int
+    participant_id: int
+    rating: int
+    comment: str | None
+    at: AwareDatetime
+
+
+class AuditEntry(_Row):
+    id: int
+    at: AwareDatetime
+    actor_id: int
+    action: str
+    detail: dict[str, Any]
+
+
+class WaitlistEntry(_Row):
+    discord_id: int
+    added_at: AwareDatetime
+
+
+class MatchPair(_Row):
+    member_a: int
+    member_b: int
+
+    @classmethod
+    def of(cls, first: int, second: int) -> MatchPair:
+        if first == second:
+            raise ValueError("a person cannot be paired with themselves")
+        low, high = sorted((first, second))
+        return cls(member_a=low, member_b=high)
+
+
+def utc_text(moment: datetime) -> str:
+    """The stored form of a time: ISO-8601 in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError("refusing to store a naive datetime")
+    return moment.astimezone(UTC).isoformat()

@@ -1,0 +1,145 @@
+"""Partnerships and their members."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.store._rows import id_list, to_json, to_model
+from bot.store.db import Database
+from bot.store.models import (
+    EndChoice,
+    Partnership,
+    PartnershipMember,
+    PartnershipState,
+    utc_text,
+)
+
+
+class PartnershipRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        round_id: int,
+        name: str,
+        members: Sequence[int],
+        *,
+        score: float,
+        reasons: Sequence[str],
+        now: datetime,
+    ) -> int:
+        if not 2 <= len(members) <= 3:
+            raise ValueError("a partnership has two members, or three at most")
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT INTO partnerships (round_id, name, state, score, reasons, created_at)"
+                " VALUES (?, ?, 'confirmed', ?, ?, ?)",
+                (round_id, name, score, to_json(list(reasons)), utc_text(now)),
+            )
+            partnership_id = int(cursor.lastrowid or 0)
+            await tx.executemany(
+                "INSERT INTO partnership_members (partnership_id, participant_id) VALUES (?, ?)",
+                [(partnership_id, member) for member in members],
+            )
+        return partnership_id
+
+    async def get(self, partnership_id: int) -> Partnership | None:
+        found = await self._select("WHERE id = ?", (partnership_id,))
+        return found[0] if found else None
+
+    async def by_channel(self, channel_id: int) -> Partnership | None:
+        found = await self._select("WHERE channel_id = ?", (channel_id,))
+        return found[0] if found else None
+
+    async def for_round(
+        self, round_id: int, states: Sequence[PartnershipState] | None = None
+    ) -> list[Partnership]:
+        if states is None:
+            return await self._select("WHERE round_id = ? ORDER BY id", (round_id,))
+        return await self._select(
+            "WHERE round_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (round_id, id_list(states)),
+        )
+
+    async def with_state(self, states: Sequence[PartnershipState]) -> list[Partnership]:
+        return await self._select(
+            "WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id", (id_list(states),)
+        )
+
+    async def for_member(self, participant_id: int) -> list[Partnership]:
+        return await self._select(
+            "WHERE id IN (SELECT partnership_id FROM partnership_members"
+            " WHERE participant_id = ?) ORDER BY id",
+            (participant_id,),
+        )
+
+    async def past_pairs(self) -> set[frozenset[int]]:
+        """Every pair of people who have ever shared a partnership (trios give three pairs)."""
+        rows = await self._db.fetch_all(
+            "SELECT a.participant_id AS first, b.participant_id AS second"
+            " FROM partnership_members AS a JOIN partnership_members AS b"
+            " ON a.partnership_id = b.partnership_id AND a.participant_id < b.participant_id"
+        )
+        return {frozenset((row["first"], row["second"])) for row in rows}
+
+    async def set_channel(self, partnership_id: int, channel_id: int) -> None:
+        await self._execute(
+            "UPDATE partnerships SET channel_id = ? WHERE id = ?", (channel_id, partnership_id)
+        )
+
+    async def set_state(
+        self, partnership_id: int, state: PartnershipState, now: datetime | None = None
+    ) -> None:
+        ended_at = utc_text(now) if state == "ended" and now else None
+        await self._execute(
+            "UPDATE partnerships SET state = ?, ended_at = COALESCE(?, ended_at) WHERE id = ?",
+            (state, ended_at, partnership_id),
+        )
+
+    async def set_end_choice(
+        self, partnership_id: int, participant_id: int, choice: EndChoice
+    ) -> bool:
+        return await self._execute(
+            "UPDATE partnership_members SET end_choice = ?"
+            " WHERE partnership_id = ? AND participant_id = ?",
+            (choice, partnership_id, participant_id),
+        )
+
+    async def mark_left(self, partnership_id: int, participant_id: int, now: datetime) -> bool:
+        return await self._execute(
+            "UPDATE partnership_members SET left_at = ?"
+            " WHERE partnership_id = ? AND participant_id = ? AND left_at IS NULL",
+            (utc_text(now), partnership_id, participant_id),
+        )
+
+    async def _execute(self, sql: str, params: Sequence[object]) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(sql, tuple(params))
+            return cursor.rowcount > 0
+
+    async def _select(self, where: str, params: Sequence[object]) -> list[Partnership]:
+        # ``where`` is always one of this class's literal clauses, never user input.
+        rows = await self._db.fetch_all("SELECT * FROM partnerships " + where, params)
+        if not rows:
+            return []
+        member_rows = await self._db.fetch_all(
+            "SELECT * FROM partnership_members"
+            " WHERE partnership_id IN (SELECT value FROM json_each(?)) ORDER BY participant_id",
+            (id_list(row["id"] for row in rows),),
+        )
+        members: dict[int, list[PartnershipMember]] = defaultdict(list)
+        for member in member_rows:
+            members[member["partnership_id"]].append(
+                PartnershipMember(
+                    participant_id=member["participant_id"],
+                    end_choice=member["end_choice"],
+                    left_at=member["left_at"],
+                )
+            )
+        return [
+            to_model(Partnership, row, ("reasons",), members=tuple(members[row["id"]]))
+            for row in rows
+        ]

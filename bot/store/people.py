@@ -1,0 +1,173 @@
+"""Participants (who persist across rounds), their applications and the waitlist."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+from bot.domain.applications import Application
+from bot.store._rows import id_list, to_json, to_model
+from bot.store.db import Database
+from bot.store.models import Participant, WaitlistEntry, utc_text
+
+APPLICATION_QUERY = """
+SELECT a.*, p.name, p.email FROM applications AS a
+JOIN participants AS p ON p.discord_id = a.participant_id
+"""
+
+
+class PeopleRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def participant(self, discord_id: int) -> Participant | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM participants WHERE discord_id = ?", (discord_id,)
+        )
+        return to_model(Participant, row) if row else None
+
+    async def participants(self, discord_ids: list[int]) -> dict[int, Participant]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM participants WHERE discord_id IN (SELECT value FROM json_each(?))",
+            (id_list(discord_ids),),
+        )
+        return {row["discord_id"]: to_model(Participant, row) for row in rows}
+
+    async def set_checkin_dm_opt_in(self, discord_id: int, opt_in: bool, now: datetime) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE participants SET checkin_dm_opt_in = ?, updated_at = ?"
+                " WHERE discord_id = ?",
+                (int(opt_in), utc_text(now), discord_id),
+            )
+            return cursor.rowcount == 1
+
+    async def save_applications(
+        self, round_id: int, applications: list[Application], now: datetime
+    ) -> dict[Literal["added", "updated"], int]:
+        """Insert or update every application in one transaction: all or nothing."""
+        counts: dict[Literal["added", "updated"], int] = {"added": 0, "updated": 0}
+        async with self._db.transaction() as tx:
+            for application in applications:
+                await _upsert_participant(tx, application, now)
+                cursor = await tx.execute(
+                    "SELECT 1 FROM applications WHERE round_id = ? AND participant_id = ?",
+                    (round_id, application.discord_id),
+                )
+                existed = await cursor.fetchone() is not None
+                await tx.execute(
+                    _UPSERT_APPLICATION, _application_values(round_id, application, now)
+                )
+                counts["updated" if existed else "added"] += 1
+        return counts
+
+    async def application(self, round_id: int, discord_id: int) -> Application | None:
+        row = await self._db.fetch_one(
+            APPLICATION_QUERY + " WHERE a.round_id = ? AND a.participant_id = ?",
+            (round_id, discord_id),
+        )
+        return _to_application(row) if row else None
+
+    async def applications(self, round_id: int) -> list[Application]:
+        rows = await self._db.fetch_all(
+            APPLICATION_QUERY + " WHERE a.round_id = ? ORDER BY a.participant_id", (round_id,)
+        )
+        return [_to_application(row) for row in rows]
+
+    async def join_waitlist(self, discord_id: int, now: datetime) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT OR IGNORE INTO waitlist (discord_id, added_at) VALUES (?, ?)",
+                (discord_id, utc_text(now)),
+            )
+            return cursor.rowcount == 1
+
+    async def leave_waitlist(self, discord_id: int) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute("DELETE FROM waitlist WHERE discord_id = ?", (discord_id,))
+            return cursor.rowcount == 1
+
+    async def waitlist(self) -> list[WaitlistEntry]:
+        rows = await self._db.fetch_all("SELECT * FROM waitlist ORDER BY added_at, discord_id")
+        return [to_model(WaitlistEntry, row) for row in rows]
+
+
+async def _upsert_participant(
+    tx: aiosqlite.Connection,
+    application: Application,
+    now: datetime,
+) -> None:
+    await tx.execute(
+        "INSERT INTO participants (discord_id, name, email, timezone, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (discord_id) DO UPDATE SET name = excluded.name,"
+        " email = excluded.email, timezone = excluded.timezone, updated_at = excluded.updated_at",
+        (
+            application.discord_id,
+            application.name,
+            application.email,
+            application.timezone,
+            utc_text(now),
+            utc_text(now),
+        ),
+    )
+
+
+_UPSERT_APPLICATION = """
+INSERT INTO applications (round_id, participant_id, institution, sector, country, timezone,
+    career_stage, languages, interests, hopes, partner_sectors, partner_career_stages,
+    partner_countries, returning_note, submitted_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (round_id, participant_id) DO UPDATE SET
+    institution = excluded.institution, sector = excluded.sector, country = excluded.country,
+    timezone = excluded.timezone, career_stage = excluded.career_stage,
+    languages = excluded.languages, interests = excluded.interests, hopes = excluded.hopes,
+    partner_sectors = excluded.partner_sectors,
+    partner_career_stages = excluded.partner_career_stages,
+    partner_countries = excluded.partner_countries, returning_note = excluded.returning_note,
+    updated_at = excluded.updated_at
+"""
+
+
+def _application_values(round_id: int, app: Application, now: datetime) -> tuple[object, ...]:
+    return (
+        round_id,
+        app.discord_id,
+        app.institution,
+        app.sector.value,
+        app.country,
+        app.timezone,
+        app.career_stage.value,
+        to_json(list(app.languages)),
+        to_json(list(app.interests)),
+        app.hopes,
+        to_json(sorted(s.value for s in app.partner_sectors)),
+        to_json(sorted(s.value for s in app.partner_career_stages)),
+        to_json(sorted(app.partner_countries)),
+        app.returning_note,
+        utc_text(now),
+        utc_text(now),
+    )
+
+
+def _to_application(row: aiosqlite.Row) -> Application:
+    data = dict(zip(row.keys(), row, strict=True))
+    return Application(
+        discord_id=data["participant_id"],
+        name=data["name"],
+        email=data["email"],
+        institution=data["institution"],
+        sector=data["sector"],
+        country=data["country"],
+        timezone=data["timezone"],
+        career_stage=data["career_stage"],
+        languages=tuple(json.loads(data["languages"])),
+        interests=tuple(json.loads(data["interests"])),
+        hopes=data["hopes"],
+        partner_sectors=frozenset(json.loads(data["partner_sectors"])),
+        partner_career_stages=frozenset(json.loads(data["partner_career_stages"])),
+        partner_countries=frozenset(json.loads(data["partner_countries"])),
+        returning_note=data["returning_note"],
+    )
