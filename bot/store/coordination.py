@@ -52,6 +52,25 @@ class CoordinationRepository:
         )
         return [to_model(MatchPair, row) for row in rows]
 
+    async def save_proposal(
+        self, round_id: int, inputs_digest: str, result_json: str, now: datetime
+    ) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO match_proposals (round_id, inputs_digest, result, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET"
+                " inputs_digest = excluded.inputs_digest, result = excluded.result,"
+                " created_at = excluded.created_at",
+                (round_id, inputs_digest, result_json, utc_text(now)),
+            )
+
+    async def proposal(self, round_id: int) -> tuple[str, str] | None:
+        """The saved ``(inputs_digest, result JSON)`` for a round, if any."""
+        row = await self._db.fetch_one(
+            "SELECT inputs_digest, result FROM match_proposals WHERE round_id = ?", (round_id,)
+        )
+        return (row["inputs_digest"], row["result"]) if row else None
+
     async def audit(
         self, actor_id: int, action: str, detail: dict[str, Any], now: datetime
     ) -> None:

@@ -39,7 +39,8 @@ def bundled_migrations() -> list[Migration]:
     found.sort(key=lambda migration: migration.version)
     expected = list(range(1, len(found) + 1))
     if [migration.version for migration in found] != expected:
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {found}")
+        names = [migration.name for migration in found]
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps or repeats: {names}")
     return found
 
 

@@ -1,0 +1,1 @@
+"""Use cases of the program, built on the store, the clock and a small Discord interface."""

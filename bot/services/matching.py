@@ -1,0 +1,243 @@
+"""Applications and matching for the current round: import, apply, preview, run, confirm."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain.applications import Application, ApplicationsCsvError, parse_applications_csv
+from bot.domain.matching import MatchInputError, MatchResult, MatchSettings, match
+from bot.services.errors import UserFacingError
+from bot.services.rounds import RoundService, describe_state
+from bot.services.spaces import space_name, unique_names
+from bot.store import Store
+from bot.store.models import MatchPair, Round, RoundState
+
+EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.APPLICATIONS_CLOSED)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+
+
+class MatchingService:
+    def __init__(
+        self, store: Store, clock: Clock, rounds: RoundService, settings: MatchSettings
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._rounds = rounds
+        self._settings = settings
+
+    # Applications ---------------------------------------------------------------------------
+
+    async def import_csv(self, text: str, actor_id: int) -> ImportReport:
+        """All rows or none: an invalid file raises with every problem listed."""
+        round_ = await self._editable_round()
+        try:
+            applications = parse_applications_csv(text)
+        except ApplicationsCsvError as error:
+            raise CsvRejected(error.problems) from None
+        counts = await self._store.people.save_applications(
+            round_.id, applications, self._clock.now()
+        )
+        await self._store.coordination.audit(
+            actor_id, "applicants.import", {"round": round_.name, **counts}, self._clock.now()
+        )
+        return ImportReport(added=counts["added"], updated=counts["updated"])
+
+    async def submit(self, application: Application) -> bool:
+        """Save an applicant's own application; True when it replaced an earlier one."""
+        round_ = await self._rounds.current()
+        if round_.state is not RoundState.APPLICATIONS_OPEN:
+            raise UserFacingError(
+                f"Applications for **{round_.name}** are not open (the round is "
+                f"{describe_state(round_.state)}). Use `/notify-me` to hear when they open."
+            )
+        counts = await self._store.people.save_applications(
+            round_.id, [application], self._clock.now()
+        )
+        return counts["updated"] == 1
+
+    async def application_of(self, user_id: int) -> tuple[Round, Application | None]:
+        round_ = await self._rounds.current()
+        return round_, await self._store.people.application(round_.id, user_id)
+
+    # Coordinators' constraints ---------------------------------------------------------------
+
+    async def pin(self, first: int, second: int, actor_id: int) -> None:
+        round_ = await self._editable_round()
+        pair = _pair(first, second)
+        applicants = {a.discord_id for a in await self._store.people.applications(round_.id)}
+        missing = [m for m in (pair.member_a, pair.member_b) if m not in applicants]
+        if missing:
+            raise UserFacingError(
+                "Both people must have applied to this round; no application from "
+                + ", ".join(f"<@{m}>" for m in missing)
+                + "."
+            )
+        for existing in await self._store.coordination.pins(round_.id):
+            taken = {existing.member_a, existing.member_b} & {pair.member_a, pair.member_b}
+            if taken and existing != pair:
+                raise UserFacingError(
+                    f"<@{taken.pop()}> is already pinned to someone else in this round."
+                )
+        await self._store.coordination.pin(round_.id, pair)
+        await self._store.coordination.audit(
+            actor_id,
+            "match.pin",
+            {"round": round_.name, "pair": [pair.member_a, pair.member_b]},
+            self._clock.now(),
+        )
+
+    async def forbid(self, first: int, second: int, reason: str | None, actor_id: int) -> None:
+        pair = _pair(first, second)
+        await self._store.coordination.forbid(pair, reason)
+        await self._store.coordination.audit(
+            actor_id, "match.forbid", {"pair": [pair.member_a, pair.member_b]}, self._clock.now()
+        )
+
+    # Matching ---------------------------------------------------------------------------------
+
+    async def preview(self) -> tuple[Round, MatchResult]:
+        """The proposal as it stands now; nothing is saved."""
+        round_ = await self._editable_round()
+        result, _ = await self._compute(round_)
+        return round_, result
+
+    async def run(self, actor_id: int) -> tuple[Round, MatchResult]:
+        """Compute and save the proposal that `/match confirm` will store."""
+        round_ = await self._editable_round()
+        result, digest = await self._compute(round_)
+        now = self._clock.now()
+        await self._store.coordination.save_proposal(
+            round_.id, digest, result.model_dump_json(), now
+        )
+        await self._store.coordination.audit(
+            actor_id, "match.run", {"round": round_.name, "pairs": len(result.pairs)}, now
+        )
+        return round_, result
+
+    async def saved_proposal(self) -> tuple[Round, MatchResult]:
+        round_ = await self._rounds.current()
+        saved = await self._store.coordination.proposal(round_.id)
+        if saved is None:
+            raise UserFacingError("No proposal has been made yet: run `/match run` first.")
+        return round_, MatchResult.model_validate_json(saved[1])
+
+    async def confirm(self, actor_id: int) -> tuple[Round, int]:
+        """Store the saved proposal's partnerships; refused when its inputs have changed."""
+        round_ = await self._editable_round()
+        if round_.state is not RoundState.APPLICATIONS_CLOSED:
+            raise UserFacingError(
+                "Close applications first (`/round close-applications`), so nobody applies "
+                "after the partnerships are fixed."
+            )
+        if await self._store.partnerships.for_round(round_.id):
+            raise UserFacingError(f"Partnerships for **{round_.name}** are already confirmed.")
+        saved = await self._store.coordination.proposal(round_.id)
+        if saved is None:
+            raise UserFacingError("No proposal to confirm: run `/match run` first.")
+        if saved[0] != (await self._inputs(round_)).digest():
+            raise UserFacingError(
+                "Applications, pins or forbids changed since `/match run`. "
+                "Run it again, check the preview, then confirm."
+            )
+        result = MatchResult.model_validate_json(saved[1])
+        await self._store_partnerships(round_, result)
+        await self._store.coordination.audit(
+            actor_id,
+            "match.confirm",
+            {"round": round_.name, "pairs": len(result.pairs)},
+            self._clock.now(),
+        )
+        return round_, len(result.pairs)
+
+    async def _store_partnerships(self, round_: Round, result: MatchResult) -> None:
+        people = await self._store.people.participants(
+            [m for pair in result.pairs for m in pair.members]
+        )
+        names = unique_names(
+            [
+                space_name([people[m].name if m in people else str(m) for m in pair.members])
+                for pair in result.pairs
+            ]
+        )
+        now = self._clock.now()
+        for pair, name in zip(result.pairs, names, strict=True):
+            await self._store.partnerships.create(
+                round_.id, name, pair.members, score=pair.score, reasons=pair.reasons, now=now
+            )
+
+    async def _compute(self, round_: Round) -> tuple[MatchResult, str]:
+        inputs = await self._inputs(round_)
+        if len(inputs.applications) < 2:
+            raise UserFacingError("At least two applications are needed to match anyone.")
+        try:
+            result = match(
+                inputs.applications,
+                past_pairs=inputs.past,
+                forbidden=inputs.forbidden,
+                pins=inputs.pins,
+                settings=self._settings,
+                reference_date=round_.starts_on,
+            )
+        except MatchInputError as error:
+            raise UserFacingError("Cannot match: " + "; ".join(error.problems)) from None
+        return result, inputs.digest()
+
+    async def _inputs(self, round_: Round) -> MatchInputs:
+        forbids = await self._store.coordination.forbids()
+        return MatchInputs(
+            applications=await self._store.people.applications(round_.id),
+            past=await self._store.partnerships.past_pairs(),
+            forbidden={frozenset((p.member_a, p.member_b)) for p in forbids},
+            pins=[(p.member_a, p.member_b) for p in await self._store.coordination.pins(round_.id)],
+        )
+
+    async def _editable_round(self) -> Round:
+        round_ = await self._rounds.current()
+        if round_.state not in EDITABLE_STATES:
+            raise UserFacingError(
+                f"Round **{round_.name}** is {describe_state(round_.state)}; applications and "
+                "matching can only change before it starts."
+            )
+        return round_
+
+
+@dataclass(frozen=True)
+class MatchInputs:
+    """Everything a proposal depends on."""
+
+    applications: list[Application]
+    past: set[frozenset[int]]
+    forbidden: set[frozenset[int]]
+    pins: list[tuple[int, int]]
+
+    def digest(self) -> str:
+        """A fingerprint that changes whenever any input does."""
+        hasher = hashlib.sha256()
+        for application in self.applications:
+            hasher.update(application.model_dump_json().encode())
+        for group in (self.past, self.forbidden):
+            hasher.update(repr(sorted(sorted(pair) for pair in group)).encode())
+        hasher.update(repr(sorted(self.pins)).encode())
+        return hasher.hexdigest()
+
+
+class CsvRejected(UserFacingError):
+    """An import that added nothing, with every problem of the file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Nothing was imported. Please fix:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+def _pair(first: int, second: int) -> MatchPair:
+    try:
+        return MatchPair.of(first, second)
+    except ValueError:
+        raise UserFacingError("Choose two different people.") from None

@@ -1,0 +1,98 @@
+"""The small interface the services use to act on Discord.
+
+The live bot implements it with discord.py (:mod:`bot.discord_adapter`); the offline
+simulation implements it with a recorder. Services never import discord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message to send: plain data, turned into Discord objects by the adapter.
+
+    ``embeds`` are Discord embed dicts; ``buttons`` are ``(custom_id, label, style)`` with
+    style one of primary/secondary/success/danger, laid out in one row.
+    """
+
+    content: str = ""
+    embeds: tuple[dict[str, Any], ...] = ()
+    buttons: tuple[tuple[str, str, str], ...] = ()
+    pin: bool = False
+    mention_ids: tuple[int, ...] = ()
+    mention_role_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeenMessage:
+    """A message found in a space's history: who and when, never what."""
+
+    message_id: int
+    author_id: int
+    at: datetime
+
+
+SpaceKind = Literal["channel", "thread"]
+
+
+class DiscordError(Exception):
+    """Something Discord refused; ``transient`` ones are worth retrying later."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class DirectMessagesClosed(DiscordError):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"user {user_id} does not accept direct messages", transient=False)
+        self.user_id = user_id
+
+
+class DiscordPort(Protocol):
+    """What the program needs from Discord, in its own words."""
+
+    async def free_channel_slots(self) -> int:
+        """How many more channels the guild can hold (Discord allows 500)."""
+
+    async def ensure_container(self, round_name: str, number: int, kind: SpaceKind) -> int:
+        """The category (channels) or parent channel (threads) ``number`` for a round."""
+
+    async def ensure_space(
+        self, container_id: int, kind: SpaceKind, name: str, marker: str, members: Sequence[int]
+    ) -> int:
+        """The partnership's private space, found by ``marker`` or created; its id."""
+
+    async def send(self, channel_id: int, post: Post, nonce: str) -> int:
+        """Send ``post``; Discord drops a resend with the same ``nonce``. The message id."""
+
+    async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
+        """A direct message; raises :class:`DirectMessagesClosed` when the member said no."""
+
+    async def send_to_coordinators(self, post: Post, nonce: str) -> int: ...
+
+    async def send_announcement(self, post: Post, nonce: str) -> int: ...
+
+    async def open_cohort_thread(self, title: str, post: Post, nonce: str) -> tuple[int, int]:
+        """A forum post in the cohort forum, open to everyone: ``(thread id, message id)``."""
+
+    async def close_space(
+        self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
+    ) -> None:
+        """End facilitation: read-only archive, or left open when partners keep in touch."""
+
+    async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
+        """Messages posted in a space after the given one, oldest first (bot's own excluded)."""
+
+    async def set_waitlist_role(self, user_id: int, on: bool) -> bool:
+        """Give or take the waitlist role; False when the user is not on the server."""
+
+    async def waitlist_role(self) -> int:
+        """The id of the role that round announcements mention (created when missing)."""
+
+    def channel_link(self, channel_id: int) -> str: ...

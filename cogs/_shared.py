@@ -1,0 +1,136 @@
+"""What every cog shares: reaching the program, the coordinator check, polite answers."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.domain.availability import AwayRejected, DateParseError
+from bot.services.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.client import ILNBot
+    from bot.services.program import Program
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+
+
+class NotACoordinator(app_commands.CheckFailure):
+    """Raised for a coordinator command used by someone without the role."""
+
+
+def program_of(interaction: discord.Interaction[Any]) -> Program:
+    bot: ILNBot = interaction.client
+    return bot.program
+
+
+def is_coordinator(member: discord.abc.User, role_name: str) -> bool:
+    roles = getattr(member, "roles", [])
+    return any(role.name == role_name for role in roles)
+
+
+async def ensure_coordinator(interaction: discord.Interaction[Any]) -> bool:
+    """The runtime half of the coordinator check: the configured role, or a refusal."""
+    role_name = interaction.client.config.discord.coordinator_role
+    if not is_coordinator(interaction.user, role_name):
+        raise NotACoordinator(f"Only members with the **{role_name}** role can use this command.")
+    return True
+
+
+def coordinator_only() -> Callable[[T], T]:
+    """Coordinator commands in one place: hidden from ordinary members by default (a server
+    admin can grant them to the coordinator role in Server Settings → Integrations) and
+    checked against the role whenever they run. Works on a command or a group cog class."""
+
+    def decorator(command: T) -> T:
+        hidden = app_commands.default_permissions(manage_messages=True)(command)
+        if isinstance(hidden, type):
+            hidden.interaction_check = _cog_check  # type: ignore[attr-defined]
+            return hidden
+        return app_commands.check(ensure_coordinator)(hidden)
+
+    return decorator
+
+
+async def _cog_check(self: object, interaction: discord.Interaction[Any]) -> bool:
+    return await ensure_coordinator(interaction)
+
+
+async def answer(
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    file: discord.File | None = None,
+    ephemeral: bool = True,
+) -> None:
+    """Reply once, or follow up when the interaction was already answered or deferred."""
+    kwargs: dict[str, Any] = {"content": content, "ephemeral": ephemeral}
+    if embed is not None:
+        kwargs["embed"] = embed
+    if file is not None:
+        kwargs["file"] = file
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+async def report_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+    """Answer any failed interaction politely and ephemerally; log only the unexpected.
+
+    Used by the command tree's error handler and by buttons and modals, so a traceback
+    never reaches the chat and the person always learns what happened.
+    """
+    original = getattr(error, "original", error)
+    if isinstance(original, UserFacingError | DateParseError | AwayRejected):
+        text = str(original)
+    elif isinstance(error, app_commands.CheckFailure):
+        text = str(error) or "You cannot use this command here."
+    elif isinstance(error, app_commands.TransformerError):
+        text = f"I could not read {error.value!r} as a {error.type.name.lower()}. Please check it."
+    else:
+        _log.error(
+            "interaction %s by %s in channel %s failed",
+            _describe(interaction),
+            interaction.user.id,
+            interaction.channel_id,
+            exc_info=original,
+        )
+        text = (
+            "Sorry, something went wrong on our side and nothing was changed. "
+            "Please try again; if it keeps happening, tell a coordinator."
+        )
+    try:
+        await answer(interaction, text[:2000])
+    except discord.HTTPException:
+        _log.warning("could not tell user %s about a failed interaction", interaction.user.id)
+
+
+def _describe(interaction: discord.Interaction[Any]) -> str:
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data = interaction.data or {}
+    return str(data.get("custom_id", interaction.type.name))
+
+
+def polite(
+    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+    """For button callbacks, which discord.py would otherwise only log: any failure gets the
+    same polite ephemeral answer as a slash command's."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as error:  # reported to the user, and logged when unexpected
+            await report_error(interaction, error)
+
+    return wrapper
