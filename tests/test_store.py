@@ -13,13 +13,21 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def application(discord_id: int, name: str, country: str = "BR") -> Application:
     return Application(
-        discord_id=discord_id, name=name, email=f"{name.lower()}@example.org",
-        institution="City Library", sector=Sector.PUBLIC, country=country,
-        timezone="America/Sao_Paulo", career_stage=CareerStage.EARLY, languages=("pt", "en"),
-        interests=("makerspaces", "open access"), hopes="Learn how others run outreach.",
+        discord_id=discord_id,
+        name=name,
+        email=f"{name.lower()}@example.org",
+        institution="City Library",
+        sector=Sector.PUBLIC,
+        country=country,
+        timezone="America/Sao_Paulo",
+        career_stage=CareerStage.EARLY,
+        languages=("pt", "en"),
+        interests=("makerspaces", "open access"),
+        hopes="Learn how others run outreach.",
         partner_sectors=frozenset({Sector.ACADEMIC}),
         partner_career_stages=frozenset({CareerStage.LATE}),
-        partner_countries=frozenset(), returning_note=None,
+        partner_countries=frozenset(),
+        returning_note=None,
     )
 
 
@@ -40,8 +48,10 @@ async def test_migrations_apply_from_empty_then_change_nothing(tmp_path: Path) -
         assert await db.migrate() == []
         assert await db.fetch_all("SELECT name, sql FROM sqlite_master ORDER BY name") == schema
         assert await db.schema_version() == versions[-1]
-        pragmas = [(await db.fetch_one(f"PRAGMA {name}"))[0] for name in
-                   ("journal_mode", "foreign_keys", "busy_timeout")]
+        pragmas = [
+            (await db.fetch_one(f"PRAGMA {name}"))[0]
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        ]
         assert pragmas == ["wal", 1, 5000]
     finally:
         await db.close()
@@ -49,7 +59,9 @@ async def test_migrations_apply_from_empty_then_change_nothing(tmp_path: Path) -
 
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "broken.sqlite3")
-    broken = [Migration(1, "0001_x.sql", "CREATE TABLE a (id INTEGER); INSERT INTO nowhere VALUES (1);")]
+    broken = [
+        Migration(1, "0001_x.sql", "CREATE TABLE a (id INTEGER); INSERT INTO nowhere VALUES (1);")
+    ]
     try:
         with pytest.raises(Exception, match="nowhere"):
             await db.migrate(broken)
@@ -63,11 +75,20 @@ async def test_round_topics_and_containers_round_trip(store: Store) -> None:
     created = await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), NOW)
     assert (await store.rounds.get(created.id)) == created
     assert created.state is RoundState.DRAFT and created.created_at == NOW
-    assert await store.rounds.set_state(created.id, RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, NOW)
+    assert await store.rounds.set_state(
+        created.id, RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, NOW
+    )
     assert not await store.rounds.set_state(created.id, RoundState.DRAFT, RoundState.RUNNING, NOW)
-    topic = await store.topics.add(created.id, position=1, slug="hello", title="Hello",
-                                   summary="s", body="b", prompts=["one", "two"],
-                                   due_on=date(2027, 3, 1))
+    topic = await store.topics.add(
+        created.id,
+        position=1,
+        slug="hello",
+        title="Hello",
+        summary="s",
+        body="b",
+        prompts=["one", "two"],
+        due_on=date(2027, 3, 1),
+    )
     assert topic.prompts == ("one", "two")
     await store.topics.move(topic.id, date(2027, 3, 3))
     await store.topics.set_cohort_thread(topic.id, 99)
@@ -83,9 +104,15 @@ async def test_round_topics_and_containers_round_trip(store: Store) -> None:
 async def test_applications_round_trip_and_count_added_and_updated(store: Store) -> None:
     round_ = await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), NOW)
     ada, bo = application(1, "Ada"), application(2, "Bo", country="KE")
-    assert await store.people.save_applications(round_.id, [ada, bo], NOW) == {"added": 2, "updated": 0}
+    assert await store.people.save_applications(round_.id, [ada, bo], NOW) == {
+        "added": 2,
+        "updated": 0,
+    }
     changed = ada.model_copy(update={"hopes": "Something new."})
-    assert await store.people.save_applications(round_.id, [changed], NOW) == {"added": 0, "updated": 1}
+    assert await store.people.save_applications(round_.id, [changed], NOW) == {
+        "added": 0,
+        "updated": 1,
+    }
     assert await store.people.applications(round_.id) == [changed, bo]
     participant = await store.people.participant(1)
     assert participant is not None and participant.timezone == "America/Sao_Paulo"
@@ -93,9 +120,12 @@ async def test_applications_round_trip_and_count_added_and_updated(store: Store)
 
 async def test_partnerships_contact_and_activity_round_trip(store: Store) -> None:
     round_ = await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), NOW)
-    await store.people.save_applications(round_.id, [application(1, "Ada"), application(2, "Bo", "KE")], NOW)
-    pid = await store.partnerships.create(round_.id, "ada-and-bo", [2, 1], score=7.5,
-                                          reasons=["both like maps"], now=NOW)
+    await store.people.save_applications(
+        round_.id, [application(1, "Ada"), application(2, "Bo", "KE")], NOW
+    )
+    pid = await store.partnerships.create(
+        round_.id, "ada-and-bo", [2, 1], score=7.5, reasons=["both like maps"], now=NOW
+    )
     await store.partnerships.set_channel(pid, 777)
     await store.partnerships.set_end_choice(pid, 1, "keep_in_touch")
     partnership = await store.partnerships.by_channel(777)
@@ -110,7 +140,10 @@ async def test_partnerships_contact_and_activity_round_trip(store: Store) -> Non
     await store.activity.log_contact(pid, 2, NOW + timedelta(days=1), "video")
     contacts = await store.activity.contacts(pid)
     assert [(c.participant_id, c.source, c.kind) for c in contacts] == [
-        (1, "message", None), (2, "message", None), (2, "logged", "video")]
+        (1, "message", None),
+        (2, "message", None),
+        (2, "logged", "video"),
+    ]
     assert await store.activity.last_message_id(pid) == 1002
     last = await store.activity.last_contacts([pid])
     assert last[(pid, 2)] == NOW + timedelta(days=1)
@@ -131,11 +164,20 @@ async def test_partnerships_contact_and_activity_round_trip(store: Store) -> Non
 
 async def test_outbox_keys_are_unique_and_nudges_recorded_with_their_post(store: Store) -> None:
     round_ = await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), NOW)
-    await store.people.save_applications(round_.id, [application(1, "Ada"), application(2, "Bo", "KE")], NOW)
-    pid = await store.partnerships.create(round_.id, "ada-and-bo", [1, 2], score=1, reasons=[], now=NOW)
-    post = NewPost(key=f"p{pid}:nudge:1", kind="nudge", partnership_id=pid,
-                   target={"to": "space", "channel_id": 5}, payload={"template": "nudge"},
-                   due_at=NOW)
+    await store.people.save_applications(
+        round_.id, [application(1, "Ada"), application(2, "Bo", "KE")], NOW
+    )
+    pid = await store.partnerships.create(
+        round_.id, "ada-and-bo", [1, 2], score=1, reasons=[], now=NOW
+    )
+    post = NewPost(
+        key=f"p{pid}:nudge:1",
+        kind="nudge",
+        partnership_id=pid,
+        target={"to": "space", "channel_id": 5},
+        payload={"template": "nudge"},
+        due_at=NOW,
+    )
     assert await store.outbox.enqueue([post], NOW, nudge="quiet") == 1
     assert await store.outbox.enqueue([post], NOW, nudge="quiet") == 0
     assert [n.kind for n in await store.activity.nudges(pid)] == ["quiet"]

@@ -1,0 +1,83 @@
+"""The four-weekly private check-in: answers go to coordinators only, never to the partner."""
+
+from __future__ import annotations
+
+import logging
+from typing import cast, get_args
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.contact import require_member
+from bot.services.errors import UserFacingError
+from bot.store import NewPost, Store
+from bot.store.models import CheckinRating, Partnership
+
+log = logging.getLogger(__name__)
+
+RATINGS: tuple[CheckinRating, ...] = get_args(CheckinRating)
+RATING_LABELS: dict[str, str] = {"great": "Great", "ok": "OK", "not_working": "Not working"}
+MAX_COMMENT = 1000
+
+
+class CheckinService:
+    def __init__(self, store: Store, clock: Clock, config: Config) -> None:
+        self._store = store
+        self._clock = clock
+        self._config = config
+
+    async def check_member(self, user_id: int, partnership_id: int) -> Partnership:
+        """The partnership, when ``user_id`` belongs to it; a polite refusal otherwise."""
+        return require_member(await self._store.partnerships.get(partnership_id), user_id)
+
+    async def answer(
+        self,
+        user_id: int,
+        partnership_id: int,
+        sequence: int,
+        rating: str,
+        comment: str | None = None,
+    ) -> None:
+        """Store a member's answer (a later answer replaces theirs). "Not working" alerts
+        the coordinators privately; the partner never sees either."""
+        if rating not in RATINGS:
+            raise UserFacingError("Please choose Great, OK or Not working.")
+        await self.check_member(user_id, partnership_id)
+        comment = " ".join((comment or "").split()) or None
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise UserFacingError(
+                f"Please keep your comment to {MAX_COMMENT} characters (it is {len(comment)})."
+            )
+        now = self._clock.now()
+        activity = self._store.activity
+        # Asked when the prompt was planned; a member who joined later is asked on answering.
+        await activity.ask_checkin(partnership_id, user_id, sequence, now)
+        await activity.answer_checkin(
+            partnership_id, user_id, sequence, cast(CheckinRating, rating), comment, now
+        )
+        if rating == "not_working":
+            await self._store.outbox.enqueue(
+                [
+                    NewPost(
+                        key=f"p{partnership_id}:checkin:{sequence}:alert:{user_id}",
+                        kind="checkin_alert",
+                        partnership_id=partnership_id,
+                        target={"to": "coordinators"},
+                        payload={
+                            "template": "checkin_alert",
+                            "partnership_id": partnership_id,
+                            "member_id": user_id,
+                            "sequence": sequence,
+                        },
+                        due_at=now,
+                    )
+                ],
+                now,
+            )
+            log.info("check-in %s of partnership %s needs coordinators", sequence, partnership_id)
+
+    async def set_dm_opt_in(self, user_id: int, on: bool) -> None:
+        """Whether the member also gets each check-in as a direct message."""
+        if not await self._store.activity.set_checkin_dm(user_id, on, self._clock.now()):
+            raise UserFacingError(
+                "I don't have you as a program participant yet, so there is nothing to change."
+            )
