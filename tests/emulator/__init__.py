@@ -1,0 +1,53 @@
+"""Offline Discord emulator that the real discord.py client runs against.
+
+See README.md in this directory.
+"""
+
+from .client import point_discord_py_at, running_client
+from .driver import Driver, DriverError, InteractionResult, Response, UnsyncedCommandError
+from .errors import ApiError
+from .faults import Faults
+from .ratelimit import RateLimits, Rule
+from .server import DiscordEmulator, TranscriptEntry
+from .spec import Spec, Violation, load_spec
+from .state import Channel, Guild, Member, Message, Overwrite, Role, User
+from .world import (
+    DIRECT_MESSAGES,
+    GUILD_MEMBERS,
+    GUILD_MESSAGES,
+    GUILD_PRESENCES,
+    GUILDS,
+    MESSAGE_CONTENT,
+)
+
+__all__ = [
+    "DIRECT_MESSAGES",
+    "GUILDS",
+    "GUILD_MEMBERS",
+    "GUILD_MESSAGES",
+    "GUILD_PRESENCES",
+    "MESSAGE_CONTENT",
+    "ApiError",
+    "Channel",
+    "DiscordEmulator",
+    "Driver",
+    "DriverError",
+    "Faults",
+    "Guild",
+    "InteractionResult",
+    "Member",
+    "Message",
+    "Overwrite",
+    "RateLimits",
+    "Response",
+    "Role",
+    "Rule",
+    "Spec",
+    "TranscriptEntry",
+    "UnsyncedCommandError",
+    "User",
+    "Violation",
+    "load_spec",
+    "point_discord_py_at",
+    "running_client",
+]

@@ -1,0 +1,652 @@
+"""The test-facing Driver: act like people, inspect like an admin.
+
+Actions (``send_message``, ``invoke_slash``, ``click_button`` ...) are what a
+human member can do in the Discord client and are checked against that
+member's permissions; they raise :class:`DriverError` where the Discord UI
+would not let the person act (e.g. a command that was never synced).
+Inspection helpers read the emulator's world directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import permissions as P
+from .state import (
+    Channel,
+    Interaction,
+    Member,
+    Message,
+    Overwrite,
+    Role,
+    User,
+    new_snowflake,
+    new_token,
+)
+from .world import Event
+
+if TYPE_CHECKING:
+    from .server import DiscordEmulator, TranscriptEntry
+
+LOADING = 128
+
+
+class DriverError(Exception):
+    """The person cannot do this in Discord (no permission, no such component...)."""
+
+
+class UnsyncedCommandError(DriverError):
+    """The command was never synced to the guild, so Discord would not show it."""
+
+
+@dataclass
+class Response:
+    """The initial answer to an interaction, as the invoking member sees it."""
+
+    type: int
+    message: Message | None
+    modal: dict[str, Any] | None
+
+    @property
+    def content(self) -> str | None:
+        return self.message.content if self.message else None
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return self.message.embeds if self.message else []
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        return self.message.components if self.message else []
+
+    @property
+    def flags(self) -> int:
+        return self.message.flags if self.message else 0
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & 64)
+
+    @property
+    def deferred(self) -> bool:
+        return self.type in (5, 6)
+
+
+class InteractionResult:
+    """Handle on a dispatched interaction; await what the bot answers."""
+
+    def __init__(self, driver: Driver, interaction: Interaction) -> None:
+        self.driver = driver
+        self.interaction = interaction
+
+    async def response(self, timeout: float = 2.0) -> Response:  # noqa: ASYNC109
+        """Wait for the callback (reply, defer, update or modal)."""
+        inter = self.interaction
+        what = inter.data.get("name") or inter.data.get("custom_id")
+        await self.driver.wait_for(lambda: inter.acknowledged, timeout,
+                                   f"interaction {what!r} was not answered")
+        msg = self.driver.emu.world.find_message(inter.original_message_id or 0)
+        return Response(inter.response_type or 0, msg, inter.modal)
+
+    async def message(self, timeout: float = 2.0) -> Message:  # noqa: ASYNC109
+        """The original response message once it is no longer "thinking" (after a defer)."""
+        await self.response(timeout)
+        world = self.driver.emu.world
+
+        def done() -> bool:
+            m = world.find_message(self.interaction.original_message_id or 0)
+            return m is not None and not m.flags & LOADING
+        await self.driver.wait_for(done, timeout, "deferred response was never completed")
+        msg = world.find_message(self.interaction.original_message_id or 0)
+        assert msg is not None
+        return msg
+
+    async def followups(self, count: int = 1,
+                        timeout: float = 2.0) -> list[Message]:  # noqa: ASYNC109
+        """Wait until at least ``count`` follow-up messages exist, return them all."""
+        world = self.driver.emu.world
+        await self.driver.wait_for(lambda: len(self.interaction.followup_ids) >= count, timeout,
+                                   f"expected {count} follow-up(s)")
+        return [m for i in self.interaction.followup_ids if (m := world.find_message(i))]
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        return self.interaction.modal
+
+
+class Driver:
+    """Drives the emulated guild on behalf of people, and inspects it."""
+
+    def __init__(self, emu: DiscordEmulator) -> None:
+        self.emu = emu
+
+    # ================================================================ shortcuts
+    @property
+    def world(self) -> Any:
+        return self.emu.world
+
+    @property
+    def guild(self) -> Any:
+        assert self.emu.guild is not None
+        return self.emu.guild
+
+    @property
+    def bot(self) -> User:
+        return self.world.bot
+
+    @property
+    def bot_member(self) -> Member:
+        return self.guild.members[self.bot.id]
+
+    @property
+    def everyone(self) -> Role:
+        return self.guild.everyone
+
+    @property
+    def transcript(self) -> list[TranscriptEntry]:
+        return self.emu.transcript
+
+    def requests(self, method: str | None = None, route: str | None = None) -> list[
+            TranscriptEntry]:
+        """Transcript entries filtered by method and/or route template (or path)."""
+        return [e for e in self.emu.transcript
+                if (method is None or e.method == method)
+                and (route is None or route in (e.route, e.path))]
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 2.0,  # noqa: ASYNC109
+                       message: str = "condition not met", interval: float = 0.005) -> Any:
+        """Poll ``predicate`` (sync, or returning an awaitable) until truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if inspect.isawaitable(value):
+                value = await value
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"wait_for timed out after {timeout}s: {message}")
+            await asyncio.sleep(interval)
+
+    # ================================================================ people
+    async def add_member(self, name: str, roles: Iterable[Role | int] = (), *,
+                         dm_closed: bool = False, dispatch: bool = True) -> Member:
+        """A person joins the guild (dispatches GUILD_MEMBER_ADD)."""
+        user = self.world.create_user(name)
+        return self.world.add_member(self.guild, user, [_id(r) for r in roles],
+                                     dm_closed=dm_closed, dispatch=dispatch)
+
+    create_member = add_member
+
+    async def remove_member(self, member: Member) -> None:
+        """A person leaves (dispatches GUILD_MEMBER_REMOVE)."""
+        self.world.remove_member(self.guild, member.id)
+
+    def member(self, name: str) -> Member:
+        for m in self.guild.members.values():
+            if name in (m.name, m.nick, m.user.global_name):
+                return m
+        raise KeyError(name)
+
+    def members(self) -> list[Member]:
+        return list(self.guild.members.values())
+
+    async def set_dm_closed(self, member: Member, closed: bool = True) -> None:
+        member.dm_closed = closed
+
+    # ================================================================ admin setup
+    async def create_role(self, name: str, permissions: int = 0, **kw: Any) -> Role:
+        return self.world.create_role(self.guild, name, permissions, **kw)
+
+    async def add_role(self, member: Member, role: Role | int) -> None:
+        if _id(role) not in member.roles:
+            member.roles.append(_id(role))
+            self.world.member_updated(self.guild, member)
+
+    async def remove_role(self, member: Member, role: Role | int) -> None:
+        if _id(role) in member.roles:
+            member.roles.remove(_id(role))
+            self.world.member_updated(self.guild, member)
+
+    async def create_channel(self, name: str, type: int = 0, *, parent: Channel | None = None,
+                             overwrites: Iterable[Overwrite] = (), **kw: Any) -> Channel:
+        """Create a channel as the guild owner would (no bot permission checks)."""
+        return self.world.create_channel(self.guild, name, type,
+                                         parent_id=parent.id if parent else None,
+                                         overwrites=list(overwrites), **kw)
+
+    async def create_thread(self, member: Member, parent: Channel, name: str,
+                            private: bool = False) -> Channel:
+        perms = self.permissions(member, parent)
+        need = P.CREATE_PRIVATE_THREADS if private else P.CREATE_PUBLIC_THREADS
+        if not P.has(perms, need):
+            raise DriverError(f"{member.name} cannot create threads in #{parent.name}")
+        return self.world.create_thread(parent, name, 12 if private else 11, member.user)
+
+    # ================================================================ acting
+    async def send_message(self, member: Member, channel: Channel, content: str = "", *,
+                           embeds: list[dict[str, Any]] | None = None,
+                           files: dict[str, bytes] | None = None,
+                           reply_to: Message | None = None) -> Message:
+        """A member posts in a channel/thread (dispatches MESSAGE_CREATE)."""
+        perms = self.permissions(member, channel)
+        need = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
+        if not P.has(perms, P.VIEW_CHANNEL, need):
+            raise DriverError(f"{member.name} cannot send in #{channel.name}")
+        if channel.is_thread and channel.archived and channel.locked:
+            raise DriverError(f"thread #{channel.name} is locked")
+        if channel.is_thread and channel.archived:
+            channel.archived = False  # a member posting unarchives the thread
+            self.world.channel_updated(channel)
+        if len(content) > 2000:
+            raise DriverError("content over 2000 characters")
+        ref = None
+        if reply_to is not None:
+            ref = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(channel.id),
+                   "guild_id": str(self.guild.id)}
+        return self.world.post_message(
+            channel, member.user, content=content, embeds=embeds,
+            attachments=self._attachments(channel.id, files or {}), type=19 if ref else 0,
+            message_reference=ref, nonce=str(new_snowflake()),
+            allow_everyone=P.has(perms, P.MENTION_EVERYONE))
+
+    async def send_dm(self, member: Member, content: str) -> Message:
+        """A member writes to the bot in DMs (dispatches MESSAGE_CREATE, DIRECT_MESSAGES)."""
+        ch = self.world.dm_channel(member.user)
+        return self.world.post_message(ch, member.user, content=content)
+
+    def _attachments(self, channel_id: int, files: dict[str, bytes]) -> list[dict[str, Any]]:
+        out = []
+        for name, data in files.items():
+            aid = new_snowflake()
+            self.world.files[aid] = data
+            url = self.emu.attachment_url(aid, name)
+            out.append({"id": str(aid), "filename": name, "size": len(data), "url": url,
+                        "proxy_url": url, "content_type": "application/octet-stream"})
+        return out
+
+    # ---------------------------------------------------------------- interactions
+    def synced_commands(self, guild_only: bool = False) -> list[dict[str, Any]]:
+        app = self.emu.application_id
+        cmds = list(self.world.commands.get((app, self.guild.id), []))
+        if not guild_only:
+            cmds += self.world.commands.get((app, None), [])
+        return cmds
+
+    async def invoke_slash(self, member: Member, command: str,
+                           options: dict[str, Any] | None = None, *,
+                           channel: Channel | None = None) -> InteractionResult:
+        """Run ``/name [group] [sub]`` with ``options`` as ``member`` would."""
+        channel = channel or self._default_channel(member)
+        parts = command.split()
+        cmd = next((c for c in self.synced_commands()
+                    if c["name"] == parts[0] and c["type"] == 1), None)
+        if cmd is None:
+            raise UnsyncedCommandError(f"/{parts[0]} is not synced to the guild "
+                                       f"(synced: {[c['name'] for c in self.synced_commands()]})")
+        if not self.can_view(member, channel):
+            raise DriverError(f"{member.name} cannot see #{channel.name}")
+        required = cmd.get("default_member_permissions")
+        if required is not None and not P.has(self.permissions(member, channel), int(required)):
+            raise DriverError(f"{member.name} lacks permissions for /{parts[0]}")
+        resolved: dict[str, dict[str, Any]] = {}
+        schema_opts = cmd.get("options") or []
+        top: list[dict[str, Any]] = []
+        container = top
+        for name in parts[1:]:
+            sub = next((o for o in schema_opts if o["name"] == name and o["type"] in (1, 2)),
+                       None)
+            if sub is None:
+                raise DriverError(f"/{command}: no subcommand {name!r}")
+            node: dict[str, Any] = {"name": name, "type": sub["type"], "options": []}
+            container.append(node)
+            container = node["options"]
+            schema_opts = sub.get("options") or []
+        if any(o["type"] in (1, 2) for o in schema_opts):
+            raise DriverError(f"/{command} needs a subcommand")
+        container.extend(self._options(schema_opts, options or {}, resolved, command))
+        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1,
+                                "options": top}
+        if "guild_id" in cmd:
+            data["guild_id"] = cmd["guild_id"]
+        if resolved:
+            data["resolved"] = resolved
+        return self._dispatch_interaction(member, channel, 2, data)
+
+    def _options(self, schema: list[dict[str, Any]], given: dict[str, Any],
+                 resolved: dict[str, dict[str, Any]], command: str) -> list[dict[str, Any]]:
+        out = []
+        known = {o["name"]: o for o in schema}
+        for name in given:
+            if name not in known:
+                raise DriverError(f"/{command}: unknown option {name!r}")
+        for opt in schema:
+            name = opt["name"]
+            if name not in given:
+                if opt.get("required"):
+                    raise DriverError(f"/{command}: missing required option {name!r}")
+                continue
+            out.append({"name": name, "type": opt["type"],
+                        "value": self._option_value(opt, given[name], resolved, command)})
+        return out
+
+    def _option_value(self, opt: dict[str, Any], value: Any,
+                      resolved: dict[str, dict[str, Any]], command: str) -> Any:
+        t, name = opt["type"], opt["name"]
+
+        def bad(why: str) -> DriverError:
+            return DriverError(f"/{command} option {name!r}: {why}")
+
+        if t == 3:
+            if not isinstance(value, str):
+                raise bad("expected a string")
+            if len(value) < opt.get("min_length", 0) or len(value) > opt.get("max_length", 6000):
+                raise bad("length out of range")
+        elif t == 4:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise bad("expected an integer")
+        elif t == 10:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise bad("expected a number")
+        elif t == 5 and not isinstance(value, bool):
+            raise bad("expected a boolean")
+        if t in (4, 10) and "min_value" in opt and value < opt["min_value"]:
+            raise bad("below min_value")
+        if t in (4, 10) and "max_value" in opt and value > opt["max_value"]:
+            raise bad("above max_value")
+        choices = [c["value"] for c in opt.get("choices") or []]
+        if t in (3, 4, 10) and choices and value not in choices:
+            raise bad(f"{value!r} is not one of the choices")
+        if t in (6, 9) and isinstance(value, Member | User):
+            self._resolve_user(value, resolved)
+            return str(value.id)
+        if t in (8, 9) and isinstance(value, Role):
+            resolved.setdefault("roles", {})[str(value.id)] = value.payload()
+            return str(value.id)
+        if t == 6:
+            user = self.world.users.get(int(value))
+            if user is None:
+                raise bad("unknown user")
+            self._resolve_user(user, resolved)
+            return str(user.id)
+        if t == 8:
+            role = self.guild.roles.get(int(value))
+            if role is None:
+                raise bad("unknown role")
+            resolved.setdefault("roles", {})[str(role.id)] = role.payload()
+            return str(role.id)
+        if t == 7:
+            ch = value if isinstance(value, Channel) else self.world.channel(int(value))
+            if ch is None:
+                raise bad("unknown channel")
+            types = opt.get("channel_types")
+            if types and ch.type not in types:
+                raise bad(f"channel type {ch.type} not allowed ({types})")
+            data = {k: v for k, v in ch.payload().items()
+                    if k in ("id", "name", "type", "parent_id", "thread_metadata", "guild_id")}
+            data["permissions"] = str(self.world.permissions(self.bot.id, ch))
+            resolved.setdefault("channels", {})[str(ch.id)] = data
+            return str(ch.id)
+        if t == 11:
+            filename, content = value if isinstance(value, tuple) else ("file.bin", value)
+            aid = new_snowflake()
+            self.world.files[aid] = content
+            url = self.emu.attachment_url(aid, filename)
+            resolved.setdefault("attachments", {})[str(aid)] = {
+                "id": str(aid), "filename": filename, "size": len(content), "url": url,
+                "proxy_url": url, "content_type": "application/octet-stream", "ephemeral": True}
+            return str(aid)
+        if t == 9:
+            raise bad("expected a Member, User or Role")
+        return value
+
+    def _resolve_user(self, who: Member | User, resolved: dict[str, dict[str, Any]]) -> None:
+        user = who.user if isinstance(who, Member) else who
+        resolved.setdefault("users", {})[str(user.id)] = user.payload()
+        member = self.guild.members.get(user.id)
+        if member is not None:
+            resolved.setdefault("members", {})[str(user.id)] = {
+                **member.payload(with_user=False), "permissions": str(
+                    P.guild_permissions(self.guild, member))}
+
+    def _default_channel(self, member: Member) -> Channel:
+        for ch in self.guild.live_channels():
+            if ch.type == 0 and self.can_view(member, ch):
+                return ch
+        raise DriverError("no text channel visible to the member; pass channel=")
+
+    def _dispatch_interaction(self, member: Member, channel: Channel, itype: int,
+                              data: dict[str, Any], message: Message | None = None,
+                              ) -> InteractionResult:
+        inter = Interaction(new_snowflake(), new_token("aW50ZXJhY3Rpb24"), itype, self.guild.id,
+                            channel.id, member.user, data,
+                            message_id=message.id if message else None)
+        self.world.interactions[inter.id] = inter
+        perms = self.permissions(member, channel)
+        payload: dict[str, Any] = {
+            "id": str(inter.id),
+            "application_id": str(self.emu.application_id),
+            "type": itype,
+            "data": data,
+            "guild_id": str(self.guild.id),
+            "guild": {"id": str(self.guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": {**channel.payload(), "permissions": str(perms)},
+            "member": {**member.payload(), "permissions": str(perms)},
+            "token": inter.token,
+            "version": 1,
+            "app_permissions": str(self.world.permissions(self.bot.id, channel)),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = self.world.rest_payload(message) if not message.ephemeral \
+                else message.payload()
+        inter.created = time.monotonic()
+        self.world.emit(Event("INTERACTION_CREATE", payload))
+        return InteractionResult(self, inter)
+
+    def _find_component(self, message: Message, custom_id: str) -> dict[str, Any]:
+        def walk(items: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+            for c in items:
+                yield c
+                yield from walk(c.get("components") or [])
+                if isinstance(c.get("accessory"), dict):
+                    yield c["accessory"]
+                if isinstance(c.get("component"), dict):
+                    yield c["component"]
+        for comp in walk(message.components):
+            if comp.get("custom_id") == custom_id:
+                return comp
+        raise DriverError(f"no component {custom_id!r} on message {message.id}")
+
+    def _check_message_visible(self, member: Member, message: Message) -> Channel:
+        current = self.world.find_message(message.id)
+        if current is None:
+            raise DriverError("message was deleted")
+        ch = self.world.channels[current.channel_id]
+        if current.ephemeral_for not in (None, member.id) or not self.can_view(member, ch):
+            raise DriverError(f"{member.name} cannot see message {message.id}")
+        return ch
+
+    async def click_button(self, member: Member, message: Message,
+                           custom_id: str) -> InteractionResult:
+        ch = self._check_message_visible(member, message)
+        comp = self._find_component(message, custom_id)
+        if comp.get("type") != 2 or comp.get("style") in (5, 6):
+            raise DriverError(f"{custom_id!r} is not a clickable button")
+        if comp.get("disabled"):
+            raise DriverError(f"button {custom_id!r} is disabled")
+        data = {"custom_id": custom_id, "component_type": 2}
+        if "id" in comp:
+            data["id"] = comp["id"]
+        return self._dispatch_interaction(member, ch, 3, data, message)
+
+    async def select(self, member: Member, message: Message, custom_id: str,
+                     values: list[Any]) -> InteractionResult:
+        ch = self._check_message_visible(member, message)
+        comp = self._find_component(message, custom_id)
+        ctype = comp.get("type")
+        if ctype not in (3, 5, 6, 7, 8):
+            raise DriverError(f"{custom_id!r} is not a select menu")
+        if comp.get("disabled"):
+            raise DriverError(f"select {custom_id!r} is disabled")
+        lo, hi = comp.get("min_values", 1), comp.get("max_values", 1)
+        if not lo <= len(values) <= hi:
+            raise DriverError(f"select {custom_id!r} takes {lo}..{hi} values")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": ctype}
+        resolved: dict[str, dict[str, Any]] = {}
+        if ctype == 3:
+            allowed = [o["value"] for o in comp.get("options") or []]
+            for v in values:
+                if v not in allowed:
+                    raise DriverError(f"{v!r} is not an option of {custom_id!r}")
+            data["values"] = list(values)
+        else:
+            opt_type = {5: 6, 6: 8, 7: 7, 8: 9}[ctype]
+            data["values"] = [self._option_value({"type": opt_type, "name": custom_id}, v,
+                                                 resolved, custom_id) for v in values]
+            data["resolved"] = resolved
+        return self._dispatch_interaction(member, ch, 3, data, message)
+
+    async def submit_modal(self, member: Member, source: InteractionResult | dict[str, Any],
+                           values: dict[str, Any]) -> InteractionResult:
+        """Fill in and submit the modal the bot showed (``source``: the InteractionResult)."""
+        if isinstance(source, InteractionResult):
+            modal = source.interaction.modal
+            if modal is None:
+                raise DriverError("the bot did not answer that interaction with a modal")
+            if source.interaction.user.id != member.id:
+                raise DriverError("only the invoking member sees that modal")
+            ch = self.world.channels[source.interaction.channel_id]
+            message = self.world.find_message(source.interaction.message_id or 0)
+        else:
+            modal, ch, message = source, self._default_channel(member), None
+        unknown = set(values)
+        comps = []
+
+        def fill(c: dict[str, Any]) -> dict[str, Any]:
+            cid = c.get("custom_id")
+            out: dict[str, Any] = {"type": c["type"]}
+            if "id" in c:
+                out["id"] = c["id"]
+            if cid is None:
+                return out
+            out["custom_id"] = cid
+            unknown.discard(cid)
+            if c["type"] == 4:
+                value = values.get(cid, c.get("value") or "")
+                if not isinstance(value, str):
+                    raise DriverError(f"text input {cid!r} takes a string")
+                if c.get("required", True) and not value:
+                    raise DriverError(f"text input {cid!r} is required")
+                if value and not c.get("min_length", 0) <= len(value) <= c.get("max_length",
+                                                                                4000):
+                    raise DriverError(f"text input {cid!r}: length out of range")
+                out["value"] = value
+            else:
+                out["values"] = list(values.get(cid, []))
+            return out
+
+        for top in modal.get("components") or []:
+            if top["type"] == 1:
+                comps.append({"type": 1, **({"id": top["id"]} if "id" in top else {}),
+                              "components": [fill(c) for c in top.get("components") or []]})
+            elif top["type"] == 18:
+                comps.append({"type": 18, **({"id": top["id"]} if "id" in top else {}),
+                              "component": fill(top["component"])})
+            else:
+                comps.append(fill(top))
+        if unknown:
+            raise DriverError(f"modal has no inputs {sorted(unknown)}")
+        data = {"custom_id": modal["custom_id"], "components": comps}
+        return self._dispatch_interaction(member, ch, 5, data, message)
+
+    # ================================================================ inspection
+    def channels(self, type: int | None = None) -> list[Channel]:
+        return [c for c in self.guild.live_channels() if type is None or c.type == type]
+
+    def channel(self, name: str) -> Channel:
+        for c in self.guild.channels.values():
+            if not c.deleted and c.name == name:
+                return c
+        raise KeyError(f"no channel named {name!r}; have {[c.name for c in self.channels()]}")
+
+    def find_channel(self, name: str) -> Channel | None:
+        try:
+            return self.channel(name)
+        except KeyError:
+            return None
+
+    def overwrites(self, channel: Channel) -> dict[int, Overwrite]:
+        return dict(channel.overwrites)
+
+    def permissions(self, member: Member, channel: Channel) -> int:
+        return self.world.permissions(member.id, channel)
+
+    def can_view(self, member: Member, channel: Channel) -> bool:
+        return self.world.can_view(member.id, channel)
+
+    def messages(self, channel: Channel, *, include_ephemeral: bool = False) -> list[Message]:
+        return sorted((m for m in self.world.channel_messages(channel.id)
+                       if include_ephemeral or not m.ephemeral), key=lambda m: m.id)
+
+    def visible_messages(self, member: Member, channel: Channel) -> list[Message]:
+        """What ``member`` sees in ``channel``: nothing without VIEW/READ_HISTORY,
+        and only their own ephemeral answers."""
+        perms = self.permissions(member, channel)
+        if not P.has(perms, P.VIEW_CHANNEL, P.READ_MESSAGE_HISTORY):
+            return []
+        return [m for m in self.messages(channel, include_ephemeral=True)
+                if m.ephemeral_for in (None, member.id)]
+
+    def ephemeral_answers(self, member: Member) -> list[Message]:
+        return sorted((m for msgs in self.world.messages.values() for m in msgs.values()
+                       if not m.deleted and m.ephemeral_for == member.id), key=lambda m: m.id)
+
+    def dm_channel(self, member: Member) -> Channel | None:
+        for ch in self.world.channels.values():
+            if ch.type == 1 and any(u.id == member.id for u in ch.recipients):
+                return ch
+        return None
+
+    def dms(self, member: Member) -> list[Message]:
+        ch = self.dm_channel(member)
+        return self.messages(ch) if ch else []
+
+    def threads(self, parent: Channel | None = None, *,
+                include_archived: bool = True) -> list[Channel]:
+        return [t for t in self.guild.live_threads()
+                if (parent is None or t.parent_id == parent.id)
+                and (include_archived or not t.archived)]
+
+    def forum_posts(self, forum: Channel) -> list[Channel]:
+        return self.threads(forum)
+
+    def pins(self, channel: Channel) -> list[Message]:
+        return [m for m in self.messages(channel) if m.pinned]
+
+    def role(self, name: str) -> Role:
+        for r in self.guild.roles.values():
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def role_members(self, role: Role | int) -> list[Member]:
+        rid = _id(role)
+        return [m for m in self.guild.members.values() if rid in m.roles or rid == self.guild.id]
+
+    def attachment_bytes(self, attachment: dict[str, Any]) -> bytes:
+        return self.world.files[int(attachment["id"])]
+
+
+def _id(obj: Any) -> int:
+    return obj if isinstance(obj, int) else obj.id
