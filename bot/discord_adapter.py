@@ -140,9 +140,7 @@ class DiscordAdapter:
         existing = discord.utils.get(self.guild.roles, name=name)
         if existing is not None:
             return existing
-        return await self._call(
-            lambda: self.guild.create_role(name=name, mentionable=mentionable)
-        )
+        return await self._call(lambda: self.guild.create_role(name=name, mentionable=mentionable))
 
     # Spaces ---------------------------------------------------------------------------------
 

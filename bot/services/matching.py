@@ -147,6 +147,10 @@ class MatchingService:
                 "Run it again, check the preview, then confirm."
             )
         result = MatchResult.model_validate_json(saved[1])
+        if not result.pairs:
+            raise UserFacingError(
+                "The saved proposal has no partnerships; see `/match unmatched` for why."
+            )
         await self._store_partnerships(round_, result)
         await self._store.coordination.audit(
             actor_id,

@@ -1,0 +1,5 @@
+"""``python -m bot`` is ``iln-bot``."""
+
+from bot.cli.main import main
+
+raise SystemExit(main())

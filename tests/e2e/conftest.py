@@ -1,0 +1,48 @@
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.harness import Iln
+from tests.emulator import DiscordEmulator
+
+E2E_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in tests/e2e is the end-to-end layer: `pytest -m e2e` selects it."""
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest_asyncio.fixture
+async def make_iln(
+    emulator_factory: Callable[..., Awaitable[DiscordEmulator]], tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[Iln]]]:
+    """``await make_iln(emulator options..., config=...)``: a harness whose bot is not
+    started yet, so a test can shape the server first."""
+    made: list[Iln] = []
+
+    async def make(config: dict[str, Any] | None = None, **emulator_options: Any) -> Iln:
+        emulator = await emulator_factory(**emulator_options)
+        harness = Iln(
+            emulator, tmp_path / f"iln-{len(made)}.sqlite3", config_overrides=config or {}
+        )
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        if harness.bot is not None:
+            await harness.stop()
+
+
+@pytest_asyncio.fixture
+async def iln(make_iln: Callable[..., Awaitable[Iln]]) -> Iln:
+    """The ILN bot, started against a fresh emulator with its own database."""
+    harness = await make_iln()
+    await harness.start()
+    return harness

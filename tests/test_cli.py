@@ -1,0 +1,108 @@
+"""The iln-bot command line, run as a user would: a separate process, exit codes, output."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.helpers import START
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "config.example.toml"
+
+
+def iln_bot(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ILN_", "DISCORD_"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[discord]\nguild_id = 1\ncoordinator_role = "C"\n[database]\npath = "iln.sqlite3"\n'
+    )
+    return path
+
+
+def test_help_lists_every_command() -> None:
+    result = iln_bot("--help")
+    assert result.returncode == 0
+    for command in ("run", "check-config", "db", "match", "simulate", "applicants"):
+        assert command in result.stdout
+    db_help = iln_bot("db", "--help")
+    assert "upgrade" in db_help.stdout and "backup" in db_help.stdout
+
+
+def test_check_config_accepts_the_example_and_explains_a_broken_file(tmp_path: Path) -> None:
+    assert iln_bot("check-config", str(EXAMPLE)).returncode == 0
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[discord]\nguild_id = "soon"\n[nudges]\nquiet_after_days = 0\n')
+    result = iln_bot("check-config", str(broken))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "discord.guild_id: Input should be a valid integer" in result.stderr
+    assert "(got 'soon')" in result.stderr
+    assert "discord.coordinator_role: is required" in result.stderr
+    assert "nudges.quiet_after_days:" in result.stderr and "(got 0)" in result.stderr
+
+
+def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
+    result = iln_bot("run", "--config", str(config_file(tmp_path)))
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN" in result.stderr and "Reset Token" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_then_backup_holds_the_same_rows(tmp_path: Path) -> None:
+    config = config_file(tmp_path)
+    first = iln_bot("db", "upgrade", "--config", str(config))
+    assert first.returncode == 0 and "applied migrations: [1, 2, 3]" in first.stdout
+    assert "already up to date" in iln_bot("db", "upgrade", "--config", str(config)).stdout
+
+    async def add_round() -> None:
+        store = await Store.open(tmp_path / "iln.sqlite3")
+        await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), START)
+        await store.close()
+
+    asyncio.run(add_round())
+    backup = tmp_path / "copies" / "backup.sqlite3"
+    result = iln_bot("db", "backup", str(backup), "--config", str(config))
+    assert result.returncode == 0, result.stderr
+
+    async def rounds_in(path: Path) -> list[str]:
+        store = await Store.open(path, migrate=False)
+        names = [r.name for r in await store.rounds.all()]
+        await store.close()
+        return names
+
+    assert asyncio.run(rounds_in(backup)) == ["2027A"]
+    again = iln_bot("db", "backup", str(backup), "--config", str(config))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["simulate", "--applicants", "missing.csv"], ["match", "--applicants", "missing.csv"]],
+)
+def test_missing_input_files_are_a_clear_error(command: list[str], tmp_path: Path) -> None:
+    result = iln_bot(*command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "missing.csv" in result.stderr and "Traceback" not in result.stderr
