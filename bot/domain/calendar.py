@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain.zones import zone as zone_named
 
 __all__ = [
     "MONTH_NAMES",
@@ -195,7 +196,7 @@ def _local_hour_utc(day: date, hour: int, zone: str) -> datetime:
     instant the clocks show 03:00); an ambiguous fall-back time resolves to its first
     occurrence.
     """
-    local = datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
+    local = datetime.combine(day, time(hour), tzinfo=zone_named(zone))
     return local.astimezone(UTC)
 
 

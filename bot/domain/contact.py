@@ -56,11 +56,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.domain.calendar import format_local_date
+from bot.domain.zones import zone as zone_named
 
 __all__ = [
     "AwayPeriod",
@@ -123,7 +123,7 @@ class MemberActivity:
     def __post_init__(self) -> None:
         if self.last_contact is not None:
             _require_aware(self.last_contact, "MemberActivity.last_contact")
-        ZoneInfo(self.timezone)  # fail fast on an unknown zone
+        zone_named(self.timezone)  # fail fast on an unknown zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +272,7 @@ def _whole_days(delta: timedelta) -> int:
 
 def _local_windows(zone: str, now: datetime, rules: NudgeRules) -> list[tuple[datetime, datetime]]:
     """The member's daytime windows around ``now`` (yesterday to +3 days), as UTC intervals."""
-    tz = ZoneInfo(zone)
+    tz = zone_named(zone)
     today = now.astimezone(tz).date()
     windows: list[tuple[datetime, datetime]] = []
     for offset in range(-1, 4):
@@ -335,7 +335,7 @@ def next_common_window(zones: Sequence[str], now: datetime, rules: NudgeRules) -
 
 
 def _describe_period(name: str, period: AwayPeriod, zone: str, now: datetime) -> str:
-    tz = ZoneInfo(zone)
+    tz = zone_named(zone)
     first = period.start.astimezone(tz).date()
     last = (period.end - _EPSILON).astimezone(tz).date()
     if period.covers(now):

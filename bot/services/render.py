@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.content import Messages
 from bot.domain.calendar import RoundSchedule
+from bot.domain.zones import zone as zone_named
 from bot.services.ports import DiscordPort, Post
 from bot.store import Store
 from bot.store.models import OutboxItem, Participant
@@ -65,7 +65,7 @@ def first_name(participant: Participant | None) -> str:
 
 def local_time(zone: str, moment: datetime) -> str:
     """``14:05 (Europe/Berlin)``: a partner's clock as their partner would want to know it."""
-    return f"{moment.astimezone(ZoneInfo(zone)):%H:%M} ({zone})"
+    return f"{moment.astimezone(zone_named(zone)):%H:%M} ({zone})"
 
 
 def flag(country: str) -> str:
