@@ -1,0 +1,31 @@
+"""The offline round: the real services, a real SQLite file and a recording Discord.
+
+``iln-bot simulate`` runs a whole round on a virtual clock (:mod:`.runner`), with partners
+following a seeded script (:mod:`.script`) and Discord replaced by an in-memory recorder
+(:mod:`.recorder`). It prints one timeline event per line; the kinds are:
+
+Coordinators' steps (done by the simulation as a coordinator would)
+    ``round_created``, ``applicants_imported``, ``history_loaded`` (past partnerships
+    stored as an ended earlier round, so the matcher keeps those people apart),
+    ``applications_closed``, ``matched``, ``unmatched`` (one per person, with reasons),
+    ``round_started``, and last ``round_closed`` (every space closed).
+
+What the bot posts (one per delivered outbox post; ``partnership`` set when it is a space's)
+    ``applications_announced``, ``intro_posted``, ``cohort_thread_opened`` (the forum
+    thread for a topic, opened a second before the first space gets it), ``topic_posted``,
+    ``availability_asked``, ``checkin_sent`` (in the space), ``checkin_dm_sent`` (a direct
+    message, or in the space when the member's DMs are closed), ``nudge_posted``,
+    ``coordinator_alerted`` (unanswered nudges, a "not working" check-in, a partner who
+    left), ``away_noted``, ``welcome_back_posted``, ``end_reminder_posted``,
+    ``closing_posted``; any other outbox kind ``K`` appears as ``K_posted``.
+
+What the bot does to the server
+    ``space_created``, ``space_archived`` (read-only), ``space_kept_open`` (every partner
+    chose "keep in touch"), ``dm_refused`` (a member does not accept direct messages).
+
+What partners do (besides messages, which are only counted)
+    ``checkin_answered``, ``end_choice``.
+
+With ``--json`` the last line has kind ``summary``; a run that does not settle within two
+weeks after the round's end adds ``gave_up``.
+"""

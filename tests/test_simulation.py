@@ -1,0 +1,258 @@
+"""`iln-bot simulate`: the whole round offline, checked through its JSON timeline and the
+database it keeps with ``--db``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import simulate as simulate_command
+from bot.store import Store
+from bot.store.models import AwayPeriod, Partnership, Topic
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+REQUIRED_KINDS = {
+    "round_started",
+    "space_created",
+    "intro_posted",
+    "topic_posted",
+    "cohort_thread_opened",
+    "end_reminder_posted",
+    "round_closed",
+    "nudge_posted",
+    "coordinator_alerted",
+    "away_noted",
+    "availability_asked",
+    "checkin_sent",
+    "welcome_back_posted",
+    "closing_posted",
+    "space_archived",
+    "space_kept_open",
+    "unmatched",
+}
+SILENT_ROLES = {"quiet", "quiet_resumes", "one_sided"}
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    simulate_command.register(parser.add_subparsers())
+    args = parser.parse_args(["simulate", *argv])
+    return int(args.handler(args))
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    partnership: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    lines: list[str]
+    events: list[Event]
+    seconds: float
+    partnerships: list[Partnership]
+    topics: list[Topic]
+    away: list[AwayPeriod]
+
+    def of(self, kind: str) -> list[Event]:
+        return [event for event in self.events if event.kind == kind]
+
+
+async def _read_store(path: Path) -> tuple[list[Partnership], list[Topic], list[AwayPeriod]]:
+    store = await Store.open(path, migrate=False)
+    try:
+        round_ = next(r for r in await store.rounds.all() if r.name == "2027A")
+        partnerships = await store.partnerships.for_round(round_.id)
+        members = [m for p in partnerships for m in p.member_ids]
+        away = await store.activity.away_periods(members, datetime(2000, 1, 1, tzinfo=UTC))
+        return partnerships, await store.topics.for_round(round_.id), away
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
+    """The README's command once for the whole module, keeping its database."""
+    db = tmp_path_factory.mktemp("simulation") / "kept.sqlite3"
+    out = io.StringIO()
+    began = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        assert run(["--json", "--db", str(db)]) == 0
+    seconds = time.perf_counter() - began
+    lines = out.getvalue().splitlines()
+    events = [_event(json.loads(line)) for line in lines]
+    partnerships, topics, away = asyncio.run(_read_store(db))
+    return SampleRun(lines, events, seconds, partnerships, topics, away)
+
+
+def _event(raw: dict[str, Any]) -> Event:
+    assert set(raw) == {"at", "kind", "partnership", "detail"}
+    at = datetime.fromisoformat(raw["at"])
+    assert at.utcoffset() == timedelta(0), "times carry their UTC offset"
+    return Event(at, raw["kind"], raw["partnership"], raw["detail"])
+
+
+def test_the_sample_round_runs_fast_and_prints_only_json(sample: SampleRun) -> None:
+    assert sample.seconds < 30
+    assert sample.events[-1].kind == "summary"
+    times = [event.at for event in sample.events]
+    assert times == sorted(times), "the timeline is in time order"
+
+
+def test_every_kind_of_event_appears(sample: SampleRun) -> None:
+    missing = REQUIRED_KINDS - {event.kind for event in sample.events}
+    assert not missing
+
+
+def test_each_space_gets_one_intro_and_every_topic_once(sample: SampleRun) -> None:
+    titles = [f"Topic {t.position}: {t.title}" for t in sample.topics]
+    assert len(titles) == 9
+    intros = Counter(event.partnership for event in sample.of("intro_posted"))
+    topics = defaultdict(list)
+    for event in sample.of("topic_posted"):
+        topics[event.partnership].append(event.detail)
+    assert len(sample.partnerships) == 19
+    for partnership in sample.partnerships:
+        assert intros[partnership.id] == 1
+        assert sorted(topics[partnership.id]) == sorted(titles)
+
+
+def test_each_cohort_thread_opens_once_before_any_space_gets_its_topic(sample: SampleRun) -> None:
+    threads = Counter(event.detail for event in sample.of("cohort_thread_opened"))
+    assert set(threads.values()) == {1}
+    # Both fall due in the same wake-up; the thread goes first so every topic links to it.
+    opened = {
+        event.detail: index
+        for index, event in enumerate(sample.events)
+        if event.kind == "cohort_thread_opened"
+    }
+    for index, event in enumerate(sample.events):
+        if event.kind == "topic_posted":
+            assert opened[event.detail] < index
+
+
+def test_nudges_go_only_to_silent_pairs_and_never_while_someone_is_away(
+    sample: SampleRun,
+) -> None:
+    roles = {event.partnership: event.detail.split(":")[0] for event in sample.of("scripted")}
+    assert sample.away, "the script records time away"
+    nudges = sample.of("nudge_posted")
+    assert nudges
+    members = {p.id: set(p.member_ids) for p in sample.partnerships}
+    for nudge in nudges:
+        assert roles[nudge.partnership] in SILENT_ROLES
+        for period in sample.away:
+            if period.participant_id in members[nudge.partnership]:
+                assert not period.starts_at <= nudge.at < period.ends_at
+    nudged = {event.partnership for event in nudges}
+    assert nudged == {pid for pid, role in roles.items() if role in SILENT_ROLES}
+    escalated = {event.partnership for event in sample.of("coordinator_alerted")}
+    assert nudged <= escalated, "unanswered nudges reach the coordinators"
+
+
+def test_the_away_pair_hears_about_it_and_is_welcomed_back(sample: SampleRun) -> None:
+    (period,) = sample.away
+    (noted,) = sample.of("away_noted")
+    (back,) = sample.of("welcome_back_posted")
+    assert noted.partnership == back.partnership
+    assert noted.at < period.starts_at and period.ends_at <= back.at
+
+
+def test_the_end_reminder_comes_thirty_days_before_the_close(sample: SampleRun) -> None:
+    closing = {event.partnership: event.at for event in sample.of("closing_posted")}
+    reminders = sample.of("end_reminder_posted")
+    assert len(reminders) == len(sample.partnerships)
+    for reminder in reminders:
+        assert closing[reminder.partnership] - reminder.at == timedelta(days=30)
+
+
+def test_every_space_closes_and_stays_open_only_when_both_keep_in_touch(
+    sample: SampleRun,
+) -> None:
+    kept = {event.partnership for event in sample.of("space_kept_open")}
+    archived = {event.partnership for event in sample.of("space_archived")}
+    assert kept and archived and not kept & archived
+    closing = {event.partnership: event.at for event in sample.of("closing_posted")}
+    for event in [*sample.of("space_kept_open"), *sample.of("space_archived")]:
+        assert closing[event.partnership] <= event.at
+    for partnership in sample.partnerships:
+        assert partnership.state == "ended"
+        choices = {m.end_choice for m in partnership.members}
+        assert (partnership.id in kept) == (choices == {"keep_in_touch"})
+        assert partnership.id in kept | archived
+    assert sample.events[-2].kind == "round_closed"
+
+
+def test_no_returning_participant_meets_a_past_partner_again(sample: SampleRun) -> None:
+    with (SAMPLE / "history.csv").open(encoding="utf-8") as history:
+        past = {
+            frozenset((int(r["member_a"]), int(r["member_b"]))) for r in csv.DictReader(history)
+        }
+    pairs = {frozenset(p.member_ids) for p in sample.partnerships}
+    returning = {member for pair in past for member in pair} & {
+        m for p in sample.partnerships for m in p.member_ids
+    }
+    assert returning, "the sample has returning participants"
+    assert not pairs & past
+
+
+def test_a_small_round_from_a_custom_csv_and_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = (SAMPLE / "applicants.csv").read_text(encoding="utf-8").splitlines()
+    applicants = tmp_path / "applicants.csv"
+    applicants.write_text("\n".join(rows[:9]) + "\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[discord]\nguild_id = 5\ncoordinator_role = "Coordinators"\n\n[round]\nround_weeks = 6\n',
+        encoding="utf-8",
+    )
+    status = run(
+        ["--applicants", str(applicants), "--config", str(config), "--start", "2028-01-10"]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "2028-01-10 to 2028-02-21" in out
+    assert "topic_posted" in out and "Topic 3:" in out and "Topic 4:" not in out
+    assert "round_closed" in out and "wall time:" in out
+    assert out.splitlines()[0].startswith("2027-12-20 09:00 UTC  round_created")
+
+
+def test_a_bad_csv_lists_its_problems_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = (SAMPLE / "applicants.csv").read_text(encoding="utf-8").splitlines()
+    broken = rows[1].replace("academic", "spaceship", 1)
+    applicants = tmp_path / "applicants.csv"
+    applicants.write_text("\n".join([rows[0], broken, *rows[2:5]]) + "\n", encoding="utf-8")
+    status = run(["--json", "--applicants", str(applicants)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert "applicants file has problems" in captured.err
+    assert "row 2" in captured.err or "spaceship" in captured.err
+
+
+def test_an_existing_database_file_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = tmp_path / "iln.sqlite3"
+    existing.write_bytes(b"precious")
+    assert run(["--db", str(existing)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert existing.read_bytes() == b"precious"
