@@ -134,3 +134,24 @@ def polite(
             await report_error(interaction, error)
 
     return wrapper
+
+
+class PoliteModal(discord.ui.Modal):
+    """A modal whose failures get the same polite ephemeral answer as a command's."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+        await report_error(interaction, error)
+
+
+def text_field(
+    text: str, custom_id: str, default: str | None = None, **options: Any
+) -> discord.ui.Label[Any]:
+    """A labelled text input (discord.py 2.6+ puts the label on a Label component)."""
+    return discord.ui.Label(
+        text=text, component=discord.ui.TextInput(custom_id=custom_id, default=default, **options)
+    )
+
+
+def field_value(field: discord.ui.Label[Any]) -> str:
+    component = field.component
+    return component.value if isinstance(component, discord.ui.TextInput) else ""

@@ -17,7 +17,15 @@ from pydantic import ValidationError
 
 from bot.client import ILNBot
 from bot.domain.applications import Application, CareerStage, Sector
-from cogs._shared import answer, coordinator_only, program_of, report_error
+from cogs._shared import (
+    PoliteModal,
+    answer,
+    coordinator_only,
+    field_value,
+    program_of,
+    report_error,
+    text_field,
+)
 
 FORM_TIMEOUT = 15 * 60
 MAX_CSV_BYTES = 2_000_000
@@ -95,23 +103,23 @@ class _Draft:
         return str(value) if value not in (None, "") else None
 
 
-def _input(draft: _Draft, key: str, label: str, **options: Any) -> discord.ui.TextInput[Any]:
-    return discord.ui.TextInput(label=label, custom_id=key, default=draft.text(key), **options)
+def _field(draft: _Draft, key: str, label: str, **options: Any) -> discord.ui.Label[Any]:
+    return text_field(label, key, draft.text(key), **options)
 
 
-class AboutYouModal(discord.ui.Modal, title="Apply: about you"):
+class AboutYouModal(PoliteModal, title="Apply: about you"):
     def __init__(self, draft: _Draft) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
         self.draft = draft
-        self.institution = _input(draft, "institution", "Library or institution", max_length=200)
-        self.country = _input(
+        self.institution = _field(draft, "institution", "Library or institution", max_length=200)
+        self.country = _field(
             draft, "country", "Country (2-letter code, e.g. KE)", min_length=2, max_length=2
         )
-        self.timezone = _input(draft, "timezone", "Time zone (e.g. Africa/Nairobi)", max_length=64)
-        self.languages = _input(
+        self.timezone = _field(draft, "timezone", "Time zone (e.g. Africa/Nairobi)", max_length=64)
+        self.languages = _field(
             draft, "languages", "Languages you can use (codes, e.g. en; sw)", max_length=100
         )
-        self.interests = _input(
+        self.interests = _field(
             draft,
             "interests",
             "Professional interests (separate with ;)",
@@ -123,11 +131,11 @@ class AboutYouModal(discord.ui.Modal, title="Apply: about you"):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         self.draft.values.update(
-            institution=self.institution.value,
-            country=self.country.value.upper(),
-            timezone=self.timezone.value.strip(),
-            languages=_list(self.languages.value),
-            interests=_list(self.interests.value),
+            institution=field_value(self.institution),
+            country=field_value(self.country).upper(),
+            timezone=field_value(self.timezone).strip(),
+            languages=_list(field_value(self.languages)),
+            interests=_list(field_value(self.interests)),
         )
         view = ChoicesView(self.draft)
         await interaction.response.send_message(
@@ -135,9 +143,6 @@ class AboutYouModal(discord.ui.Modal, title="Apply: about you"):
             view=view,
             ephemeral=True,
         )
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
-        await report_error(interaction, error)
 
 
 class ChoicesView(discord.ui.View):
@@ -210,25 +215,25 @@ class _Select(discord.ui.Select[ChoicesView]):
         await interaction.response.defer()
 
 
-class HopesModal(discord.ui.Modal, title="Apply: your hopes"):
+class HopesModal(PoliteModal, title="Apply: your hopes"):
     def __init__(self, draft: _Draft) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
         self.draft = draft
-        self.hopes = _input(
+        self.hopes = _field(
             draft,
             "hopes",
             "What do you hope to get and give?",
             style=discord.TextStyle.paragraph,
             max_length=1000,
         )
-        self.partner_countries = _input(
+        self.partner_countries = _field(
             draft,
             "partner_countries",
             "Partner's country codes (empty: any other)",
             max_length=200,
             required=False,
         )
-        self.returning_note = _input(
+        self.returning_note = _field(
             draft,
             "returning_note",
             "Been in ILN before? What would you change?",
@@ -241,9 +246,9 @@ class HopesModal(discord.ui.Modal, title="Apply: your hopes"):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         values = self.draft.values | {
-            "hopes": self.hopes.value,
-            "partner_countries": _list(self.partner_countries.value) or ANY,
-            "returning_note": self.returning_note.value,
+            "hopes": field_value(self.hopes),
+            "partner_countries": _list(field_value(self.partner_countries)) or ANY,
+            "returning_note": field_value(self.returning_note),
             "partner_sectors": self.draft.values.get("partner_sectors") or ANY,
             "partner_career_stages": self.draft.values.get("partner_career_stages") or ANY,
         }
@@ -262,9 +267,6 @@ class HopesModal(discord.ui.Modal, title="Apply: your hopes"):
             ("Your application is updated." if updated else "Thank you, your application is in!")
             + " `/apply status` shows it; you can change it until applications close.",
         )
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
-        await report_error(interaction, error)
 
 
 def application_embed(round_name: str, application: Application) -> discord.Embed:

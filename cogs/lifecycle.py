@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.client import ILNBot
 from bot.services.closing import RATING_WORDS
-from cogs._shared import answer, polite, program_of, report_error
+from cogs._shared import PoliteModal, answer, field_value, polite, program_of, text_field
 
 
 class EndChoiceButton(
@@ -75,15 +75,13 @@ class FeedbackButton(
         await interaction.response.send_modal(FeedbackModal(self.partnership_id))
 
 
-class FeedbackModal(discord.ui.Modal, title="How was your partnership?"):
-    rating: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Rating from 1 (poor) to 5 (excellent)",
-        custom_id="rating",
-        min_length=1,
-        max_length=1,
+class FeedbackModal(PoliteModal, title="How was your partnership?"):
+    rating = text_field(
+        "Rating from 1 (poor) to 5 (excellent)", "rating", min_length=1, max_length=1
     )
-    comment: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Anything you would like to tell us?",
+    comment = text_field(
+        "Anything you would like to tell us?",
+        "comment",
         style=discord.TextStyle.paragraph,
         required=False,
         max_length=1000,
@@ -95,12 +93,12 @@ class FeedbackModal(discord.ui.Modal, title="How was your partnership?"):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         rating = await program_of(interaction).closing.feedback(
-            interaction.user.id, self.partnership_id, self.rating.value, self.comment.value
+            interaction.user.id,
+            self.partnership_id,
+            field_value(self.rating),
+            field_value(self.comment),
         )
         await answer(interaction, f"Thank you! We noted {rating} ({RATING_WORDS[rating]}).")
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
-        await report_error(interaction, error)
 
 
 class Membership(commands.Cog):

@@ -14,7 +14,14 @@ from bot.domain.availability import parse_local_date
 from bot.domain.calendar import format_local_date
 from bot.services.lifecycle_posts import topic_embed
 from bot.store.models import Topic
-from cogs._shared import answer, ensure_coordinator, program_of, report_error
+from cogs._shared import (
+    PoliteModal,
+    answer,
+    ensure_coordinator,
+    field_value,
+    program_of,
+    text_field,
+)
 
 
 class TopicCommands(commands.GroupCog, group_name="topic"):
@@ -84,60 +91,49 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         await answer(interaction, f"Posted **{topic.title}** to {spaces} spaces and the forum.")
 
 
-class TopicModal(discord.ui.Modal):
+class TopicModal(PoliteModal):
     """Title, summary and text of a topic: too long for slash-command options."""
 
     def __init__(self, *, due_on: date | None = None, existing: Topic | None = None) -> None:
         super().__init__(title="Edit topic" if existing else "New topic", timeout=600)
         self.due_on = due_on
         self.existing = existing
-        self.topic_title = discord.ui.TextInput(
-            label="Title",
-            custom_id="title",
-            max_length=100,
-            default=existing.title if existing else None,
+        self.topic_title = text_field(
+            "Title", "title", existing.title if existing else None, max_length=100
         )
-        self.summary = discord.ui.TextInput(
-            label="One-sentence summary",
-            custom_id="summary",
+        self.summary = text_field(
+            "One-sentence summary",
+            "summary",
+            existing.summary if existing else None,
             max_length=200,
-            default=existing.summary if existing else None,
         )
-        self.body = discord.ui.TextInput(
-            label="Text",
-            custom_id="body",
+        self.body = text_field(
+            "Text",
+            "body",
+            existing.body if existing else None,
             style=discord.TextStyle.paragraph,
             max_length=3000,
-            default=existing.body if existing else None,
         )
         for item in (self.topic_title, self.summary, self.body):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         topics = program_of(interaction).topics
+        title, summary, body = (field_value(f) for f in (self.topic_title, self.summary, self.body))
         if self.existing is not None:
             topic = await topics.edit(
                 self.existing.position,
                 interaction.user.id,
-                title=self.topic_title.value,
-                summary=self.summary.value,
-                body=self.body.value,
+                title=title,
+                summary=summary,
+                body=body,
             )
             await answer(interaction, f"Topic {topic.position} updated.")
             return
         assert self.due_on is not None
-        topic = await topics.add(
-            self.topic_title.value,
-            self.summary.value,
-            self.body.value,
-            self.due_on,
-            interaction.user.id,
-        )
+        topic = await topics.add(title, summary, body, self.due_on, interaction.user.id)
         when = format_local_date(topic.due_on)
         await answer(interaction, f"Added topic {topic.position}, **{topic.title}**, for {when}.")
-
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
-        await report_error(interaction, error)
 
 
 def _line(link: Any, topic: Topic) -> str:

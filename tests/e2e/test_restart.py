@@ -59,6 +59,19 @@ async def test_a_post_that_fails_is_retried_and_sent_once(iln: Iln) -> None:
     assert repeated_bot_posts(iln) == []
 
 
+async def test_rate_limited_posts_wait_and_go_out_once(iln: Iln) -> None:
+    await confirmed_round(iln, crowd(4))
+    await iln.program.rounds.start(0)
+    iln.emulator.faults.fail_next(
+        "POST", "/channels/{channel_id}/messages", status=429, count=3, retry_after=0.2
+    )
+    await iln.run_due()
+    spaces = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
+    assert all(len(iln.driver.pins(space)) == 1 for space in spaces)
+    assert iln.emulator.sent_429 == 3
+    assert repeated_bot_posts(iln) == []
+
+
 def topic_posts(iln: Iln, space: object) -> list[object]:
     return [
         m

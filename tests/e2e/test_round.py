@@ -107,6 +107,22 @@ async def test_a_whole_round(iln: Iln) -> None:
     status = await command(iln, cora, "round status")
     assert "ended" in status.embeds[0]["description"]
 
+    # Feedback from the closing message: a rating and a comment, checked and stored.
+    [closing_message] = closing
+    button = f"iln:feedback:{_pid(dara_reminder)}"
+    opened = await driver.click_button(m["Chen"], closing_message, button)
+    await opened.response(timeout=5)
+    sent = await driver.submit_modal(m["Chen"], opened, {"rating": "9"})
+    assert "number from 1 to 5" in (await sent.message(timeout=5)).content
+    opened = await driver.click_button(m["Chen"], closing_message, button)
+    await opened.response(timeout=5)
+    sent = await driver.submit_modal(m["Chen"], opened, {"rating": "5", "comment": "Thanks!"})
+    assert "5 (excellent)" in (await sent.message(timeout=5)).content
+    [feedback] = await iln.program.store.activity.feedback(_pid(dara_reminder))
+    assert (feedback.participant_id, feedback.rating) == (m["Chen"].id, 5)
+    stranger = await driver.click_button(cora, closing_message, button)  # sees, not a partner
+    assert "Only the partners" in (await stranger.message(timeout=5)).content
+
 
 def with_button(messages: list[Any], prefix: str) -> list[Any]:
     return [msg for msg in messages if prefix in str(msg.components)]
