@@ -57,6 +57,7 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
     create_private_threads=False,
 )
 GUILD_CHANNEL_LIMIT = 500
+DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 _BUTTON_STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
@@ -105,6 +106,11 @@ class DiscordAdapter:
         if coordinator_role is not None:
             private[coordinator_role] = discord.PermissionOverwrite(view_channel=True)
         coordinators = await self._ensure_text_channel(self._settings.coordinators_channel, private)
+        if coordinator_role is not None and coordinator_role not in coordinators.overwrites:
+            # The role was created after the channel: let the coordinators in now.
+            await self._call(
+                lambda: coordinators.set_permissions(coordinator_role, view_channel=True)
+            )
         announcements = await self._ensure_text_channel(self._settings.announcements_channel, {})
         forum = await self._ensure_forum(self._settings.cohort_forum)
         self._coordinator_channel_id = coordinators.id
@@ -286,9 +292,10 @@ class DiscordAdapter:
         try:
             channel = user.dm_channel or await self._call(user.create_dm)
             message = await self._send_to(channel, post, nonce)
-        except discord.Forbidden as error:
-            if error.code == 50007:
-                raise DirectMessagesClosed(user_id) from None
+        except DiscordError as error:
+            cause = error.__cause__
+            if isinstance(cause, discord.Forbidden) and cause.code == DMS_CLOSED:
+                raise DirectMessagesClosed(user_id) from cause
             raise
         return message.id
 

@@ -5,8 +5,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.e2e.harness import Iln
+from bot.clock import ManualClock
+from tests.e2e.harness import COORDINATOR_ROLE, MANAGE_MESSAGES, Iln
 from tests.emulator import DiscordEmulator
+from tests.emulator.state import discord_time
+from tests.helpers import START
 
 E2E_DIR = Path(__file__).parent
 
@@ -25,19 +28,23 @@ async def make_iln(
     """``await make_iln(emulator options..., config=...)``: a harness whose bot is not
     started yet, so a test can shape the server first."""
     made: list[Iln] = []
+    clock = ManualClock(START)
 
     async def make(config: dict[str, Any] | None = None, **emulator_options: Any) -> Iln:
         emulator = await emulator_factory(**emulator_options)
-        harness = Iln(
-            emulator, tmp_path / f"iln-{len(made)}.sqlite3", config_overrides=config or {}
-        )
+        # The server has its coordinator role before the bot is installed.
+        await emulator.driver.create_role(COORDINATOR_ROLE, permissions=MANAGE_MESSAGES)
+        database = tmp_path / f"iln-{len(made)}.sqlite3"
+        harness = Iln(emulator, database, clock=clock, config_overrides=config or {})
         made.append(harness)
         return harness
 
-    yield make
-    for harness in made:
-        if harness.bot is not None:
-            await harness.stop()
+    # Discord stamps messages with the test's clock, as it would stamp them on that day.
+    with discord_time(lambda: clock.now().timestamp()):
+        yield make
+        for harness in made:
+            if harness.bot is not None:
+                await harness.stop()
 
 
 @pytest_asyncio.fixture

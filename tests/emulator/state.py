@@ -7,10 +7,12 @@ timestamps), because discord.py parses these payloads with ``data['key']``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,18 +20,32 @@ DISCORD_EPOCH_MS = 1420070400000
 
 _increment = itertools.count(1)
 _last_ms = 0
+_now: Callable[[], float] = time.time
+
+
+@contextlib.contextmanager
+def discord_time(now: Callable[[], float]) -> Iterator[None]:
+    """Let Discord's clock (snowflakes, so every ``created_at``, and timestamps) follow
+    ``now`` (seconds since the epoch), e.g. a test's manual clock, instead of the wall."""
+    global _now, _last_ms
+    saved = _now, _last_ms
+    _now, _last_ms = now, 0
+    try:
+        yield
+    finally:
+        _now, _last_ms = saved
 
 
 def new_snowflake() -> int:
     """A strictly increasing snowflake based on the current time (Discord's layout)."""
     global _last_ms
-    ms = max(int(time.time() * 1000), _last_ms)
+    ms = max(int(_now() * 1000), _last_ms)
     _last_ms = ms
     return ((ms - DISCORD_EPOCH_MS) << 22) | (1 << 17) | (next(_increment) & 0xFFF)
 
 
 def iso_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
+    return dt.datetime.fromtimestamp(_now(), dt.UTC).isoformat()
 
 
 def new_token(prefix: str = "") -> str:
@@ -87,8 +103,11 @@ class Role:
             "permissions": str(self.permissions),
             "position": self.position,
             "color": self.color,
-            "colors": {"primary_color": self.color, "secondary_color": None,
-                       "tertiary_color": None},
+            "colors": {
+                "primary_color": self.color,
+                "secondary_color": None,
+                "tertiary_color": None,
+            },
             "hoist": self.hoist,
             "managed": self.managed,
             "mentionable": self.mentionable,
@@ -142,8 +161,12 @@ class Overwrite:
     deny: int = 0
 
     def payload(self) -> dict[str, Any]:
-        return {"id": str(self.id), "type": self.type, "allow": str(self.allow),
-                "deny": str(self.deny)}
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
 
 
 @dataclass
@@ -181,9 +204,12 @@ class Channel:
         return self.type in (10, 11, 12)
 
     def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": str(self.id), "type": self.type,
-                                "flags": self.flags,
-                                "last_message_id": _opt_str(self.last_message_id)}
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "flags": self.flags,
+            "last_message_id": _opt_str(self.last_message_id),
+        }
         if self.type in (1, 3):
             data["recipients"] = [u.payload() for u in self.recipients]
             return data
@@ -265,8 +291,9 @@ class Message:
     def ephemeral(self) -> bool:
         return bool(self.flags & 64)
 
-    def payload(self, *, member: Member | None = None,
-                hide_content: bool = False) -> dict[str, Any]:
+    def payload(
+        self, *, member: Member | None = None, hide_content: bool = False
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id),
             "channel_id": str(self.channel_id),
