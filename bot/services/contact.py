@@ -22,14 +22,20 @@ import time as monotonic
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.domain.availability import DateParseError, parse_local_date
-from bot.domain.calendar import availability_dates, checkin_dates, format_local_date, post_instant
+from bot.domain.calendar import (
+    add_months,
+    availability_dates,
+    checkin_dates,
+    format_local_date,
+    post_instant,
+)
 from bot.domain.contact import AwayPeriod as Away
 from bot.domain.contact import (
     Decision,
@@ -353,8 +359,11 @@ class ContactService:
             return when
         if not when.strip():
             return today
+        # Contact is logged after it happened, so a date without a year is its latest
+        # occurrence up to today ("9 March" on 10 March), not the next one.
+        year_ago = add_months(today + timedelta(days=1), -12)
         try:
-            return parse_local_date(when, today)
+            return parse_local_date(when, today, reference=year_ago)
         except DateParseError as error:
             raise UserFacingError(error.message) from None
 

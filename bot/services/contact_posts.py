@@ -4,7 +4,7 @@ that no longer applies (a cancelled away period, a changed answer) is skipped.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,13 +27,13 @@ async def nudge(context: RenderContext, payload: Mapping[str, Any]) -> Post | No
     recipients = [int(m) for m in payload["recipients"]]
     days = str(payload["days"])
     topic_title = await _current_topic_title(context, partnership)
-    key = f"p{partnership.id}:nudge:{payload['number']}"
+    series, number = f"p{partnership.id}:nudge", int(payload["number"])
     if payload["kind"] == "quiet":
-        text = pick(context.messages.nudge.quiet, key).format(
+        text = _varied(context.messages.nudge.quiet, series, number).format(
             mentions=mentions(recipients), days=days, topic_title=topic_title
         )
     else:
-        text = pick(context.messages.nudge.one_sided, key).format(
+        text = _varied(context.messages.nudge.one_sided, series, number).format(
             silent_mention=mentions(recipients), days=days, topic_title=topic_title
         )
     return Post(content=text, mention_ids=tuple(recipients))
@@ -97,7 +97,11 @@ async def availability_ask(context: RenderContext, payload: Mapping[str, Any]) -
     if partnership is None or await _superseded(context, partnership, payload, "availability"):
         return None
     members = _current_members(partnership)
-    text = pick(context.messages.availability.ask, f"p{partnership.id}:{payload['sequence']}")
+    text = _varied(
+        context.messages.availability.ask,
+        f"p{partnership.id}",
+        int(payload["sequence"]),
+    )
     return Post(
         content=text.format(mentions=mentions(members)),
         buttons=(
@@ -172,6 +176,14 @@ async def partner_left(context: RenderContext, payload: Mapping[str, Any]) -> Po
         partnership_name=partnership.name,
     )
     return Post(content=text)
+
+
+def _varied(variants: Sequence[str], series: str, number: int) -> str:
+    """The wording for post ``number`` (1-based) of a series: the first is picked for
+    ``{series}:1``, each later one takes the next wording, so a pair never gets the same
+    text twice in a row (picking for every post's key separately often repeats one)."""
+    first = variants.index(pick(variants, f"{series}:1"))
+    return variants[(first + number - 1) % len(variants)]
 
 
 def _checkin_button(partnership_id: int, sequence: int) -> tuple[str, str, str]:
