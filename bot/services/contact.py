@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -498,8 +498,8 @@ class ContactService:
                     break
                 if at >= p.created_at and f"p{p.id}:availability:{n}" not in self._planned:
                     posts.append(
-                        _space_post(
-                            p, f"availability:{n}", "availability_ask", space, at, sequence=n
+                        NewPost.for_partnership(
+                            p.id, f"availability:{n}", "availability_ask", space, at, sequence=n
                         )
                     )
             for n, day in enumerate(checks, start=1):
@@ -510,14 +510,16 @@ class ContactService:
                     continue
                 questions.extend((p.id, m, n) for m in members)
                 posts.append(
-                    _space_post(p, f"checkin:{n}", "checkin_prompt", space, at, sequence=n)
+                    NewPost.for_partnership(
+                        p.id, f"checkin:{n}", "checkin_prompt", space, at, sequence=n
+                    )
                 )
                 for m in members:
                     if choices.get(m, default_dm):
                         target = {"to": "dm", "user_id": m, "fallback_channel_id": p.channel_id}
                         posts.append(
-                            _space_post(
-                                p,
+                            NewPost.for_partnership(
+                                p.id,
                                 f"checkin:{n}:dm:{m}",
                                 "checkin_dm",
                                 target,
@@ -769,61 +771,35 @@ def _upcoming_away(pair: PairActivity, now: datetime, names: dict[int, str]) -> 
     return away_summary(current, now, names)
 
 
-def _space_post(
-    partnership: LivePair,
-    name: str,
-    template: str,
-    target: dict[str, Any],
-    due_at: datetime,
-    **extra: Any,
-) -> NewPost:
-    return NewPost(
-        key=f"p{partnership.id}:{name}",
-        kind=template,
-        partnership_id=partnership.id,
-        target=target,
-        payload={"template": template, "partnership_id": partnership.id, **extra},
-        due_at=due_at,
-    )
-
-
 def _nudge_post(partnership: LivePair, nudge: Nudge, earlier: int, now: datetime) -> NewPost:
-    key = f"p{partnership.id}:nudge:{earlier + 1}"
-    return NewPost(
-        key=key,
-        kind="nudge",
-        partnership_id=partnership.id,
-        target={"to": "space", "channel_id": partnership.channel_id},
-        payload={
-            "template": "nudge",
-            "partnership_id": partnership.id,
-            "kind": nudge.kind,
-            "recipients": list(nudge.recipients),
-            "silent": list(nudge.silent_members),
-            "days": nudge.days_quiet,
-            "number": earlier + 1,
-        },
-        due_at=now,
+    number = earlier + 1
+    return NewPost.for_partnership(
+        partnership.id,
+        f"nudge:{number}",
+        "nudge",
+        {"to": "space", "channel_id": partnership.channel_id},
+        now,
+        kind=nudge.kind,
+        recipients=list(nudge.recipients),
+        silent=list(nudge.silent_members),
+        days=nudge.days_quiet,
+        number=number,
     )
 
 
 def _escalation_post(
     partnership: LivePair, escalation: Escalate, earlier: int, now: datetime
 ) -> NewPost:
-    return NewPost(
-        key=f"p{partnership.id}:escalation:{earlier + 1}",
-        kind="escalation",
-        partnership_id=partnership.id,
-        target={"to": "coordinators"},
-        payload={
-            "template": "escalation",
-            "partnership_id": partnership.id,
-            "days": escalation.days_since_contact,
-            "nudges": escalation.nudges,
-            "away_summary": escalation.away_summary,
-            "silent": list(escalation.silent_members),
-        },
-        due_at=now,
+    return NewPost.for_partnership(
+        partnership.id,
+        f"escalation:{earlier + 1}",
+        "escalation",
+        {"to": "coordinators"},
+        now,
+        days=escalation.days_since_contact,
+        nudges=escalation.nudges,
+        away_summary=escalation.away_summary,
+        silent=list(escalation.silent_members),
     )
 
 

@@ -62,13 +62,13 @@ class LifecyclePlanner:
         now = self._clock.now()
         posts = [_cohort_thread(round_, topic, now - timedelta(seconds=1))]
         posts += [
-            _post(
-                p,
+            NewPost.for_partnership(
+                p.id,
                 f"topic:{topic.id}",
                 "topic",
                 {"to": "space", "channel_id": p.channel_id},
-                {"topic_id": topic.id},
                 now,
+                topic_id=topic.id,
             )
             for p in partnerships
         ]
@@ -113,24 +113,26 @@ class LifecyclePlanner:
                 for topic in topics:
                     if at(topic.due_on) <= now:
                         posts.append(
-                            _post(
-                                partnership,
+                            NewPost.for_partnership(
+                                partnership.id,
                                 f"topic:{topic.id}",
                                 "topic",
                                 space,
-                                {"topic_id": topic.id},
                                 at(topic.due_on),
+                                topic_id=topic.id,
                             )
                         )
                 if at(reminder_day) <= now:
                     posts.append(
-                        _post(
-                            partnership, "end_reminder", "end_reminder", space, {}, at(reminder_day)
+                        NewPost.for_partnership(
+                            partnership.id, "end_reminder", "end_reminder", space, at(reminder_day)
                         )
                     )
             closes_at = now if ended else at(round_.ends_on)
             if closes_at <= now:
-                posts.append(_post(partnership, "closing", "closing", space, {}, closes_at))
+                posts.append(
+                    NewPost.for_partnership(partnership.id, "closing", "closing", space, closes_at)
+                )
         return posts
 
     async def _close_finished(self, round_: Round, partnerships: list[Partnership]) -> None:
@@ -162,24 +164,6 @@ class LifecyclePlanner:
         if last_close <= now:
             await self._store.rounds.set_state(round_.id, RoundState.RUNNING, RoundState.ENDED, now)
             log.info("round %s reached its end date", round_.name)
-
-
-def _post(
-    partnership: Partnership,
-    name: str,
-    template: str,
-    target: dict[str, Any],
-    extra: dict[str, Any],
-    due_at: datetime,
-) -> NewPost:
-    return NewPost(
-        key=f"p{partnership.id}:{name}",
-        kind=template,
-        partnership_id=partnership.id,
-        target=target,
-        payload={"template": template, "partnership_id": partnership.id, **extra},
-        due_at=due_at,
-    )
 
 
 def _cohort_thread(round_: Round, topic: Topic, due_at: datetime) -> NewPost:

@@ -27,6 +27,26 @@ class NewPost(BaseModel):
     due_at: AwareDatetime
     partnership_id: int | None = None
 
+    @classmethod
+    def for_partnership(
+        cls,
+        partnership_id: int,
+        name: str,
+        template: str,
+        target: dict[str, Any],
+        due_at: datetime,
+        **details: Any,
+    ) -> NewPost:
+        """A post about one partnership, keyed ``p{id}:{name}``, rendered by ``template``."""
+        return cls(
+            key=f"p{partnership_id}:{name}",
+            kind=template,
+            partnership_id=partnership_id,
+            target=target,
+            payload={"template": template, "partnership_id": partnership_id, **details},
+            due_at=due_at,
+        )
+
 
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
