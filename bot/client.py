@@ -80,7 +80,7 @@ class ILNBot(commands.Bot):
         self._start_waker = start_waker
         self._prepared = False
         self.caught_up = asyncio.Event()  # set once the first on_ready's catch-up is done
-        self.tree.on_error = self._on_app_command_error
+        self.tree.error(self._on_app_command_error)
 
     async def setup_hook(self) -> None:
         for module in cog_modules():

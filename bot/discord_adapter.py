@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -16,6 +17,8 @@ from bot.services.ports import DirectMessagesClosed, DiscordError, Post, SeenMes
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Keyed the way discord.py's channel-creation calls accept: roles, members or bare ids.
+Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
 
 # Every permission the bot needs and why; the set-up check and the README use this list.
 REQUIRED_PERMISSIONS: dict[str, str] = {
@@ -99,7 +102,7 @@ class DiscordAdapter:
             if not getattr(guild.me.guild_permissions, name)
         ]
         coordinator_role = self._coordinator_role()
-        private = {
+        private: Overwrites = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: discord.PermissionOverwrite(view_channel=True, send_messages=True),
         }
@@ -125,7 +128,7 @@ class DiscordAdapter:
     async def _ensure_text_channel(
         self,
         name: str,
-        overwrites: dict[discord.Role | discord.Member, discord.PermissionOverwrite],
+        overwrites: Overwrites,
     ) -> discord.TextChannel:
         existing = discord.utils.get(self.guild.text_channels, name=name)
         if existing is not None:
@@ -218,18 +221,15 @@ class DiscordAdapter:
             if member is None:
                 continue
             if role is not None and role not in member.roles:
-                await self._call(lambda m=member: m.add_roles(role, reason="ILN partnership"))
-            await self._call(lambda m=member: thread.add_user(m))
+                await self._call(
+                    functools.partial(member.add_roles, role, reason="ILN partnership")
+                )
+            await self._call(functools.partial(thread.add_user, member))
         return thread.id
 
-    def _private_overwrites(
-        self, members: Sequence[int]
-    ) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
+    def _private_overwrites(self, members: Sequence[int]) -> Overwrites:
         guild = self.guild
-        overwrites: dict[
-            discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite
-        ]
-        overwrites = {
+        overwrites: Overwrites = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: discord.PermissionOverwrite(
                 view_channel=True,
@@ -286,11 +286,13 @@ class DiscordAdapter:
         return message.id
 
     async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
-        user = self._client.get_user(user_id) or await self._call(
-            lambda: self._client.fetch_user(user_id)
-        )
+        user = self._client.get_user(user_id)
+        if user is None:
+            user = await self._call(lambda: self._client.fetch_user(user_id))
         try:
-            channel = user.dm_channel or await self._call(user.create_dm)
+            channel = user.dm_channel
+            if channel is None:
+                channel = await self._call(user.create_dm)
             message = await self._send_to(channel, post, nonce)
         except DiscordError as error:
             cause = error.__cause__
@@ -363,7 +365,9 @@ class DiscordAdapter:
             lambda: channel.send(
                 content=post.content or None,
                 embeds=_embeds(post),
-                view=view,
+                # discord.py's overloads type ``view`` as ``View``, but the implementation's
+                # default is None and None means "no components".
+                view=view,  # type: ignore[arg-type]
                 nonce=nonce,
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False,

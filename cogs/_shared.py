@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.services.program import Program
 
 T = TypeVar("T")
+S = TypeVar("S")
 _log = logging.getLogger(__name__)
 
 
@@ -116,18 +117,18 @@ async def report_error(interaction: discord.Interaction[Any], error: Exception) 
 def _describe(interaction: discord.Interaction[Any]) -> str:
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     return str(data.get("custom_id", interaction.type.name))
 
 
 def polite(
-    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
-) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+    callback: Callable[[S, discord.Interaction[Any]], Coroutine[Any, Any, None]],
+) -> Callable[[S, discord.Interaction[Any]], Coroutine[Any, Any, None]]:
     """For button callbacks, which discord.py would otherwise only log: any failure gets the
     same polite ephemeral answer as a slash command's."""
 
     @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction[Any]) -> None:
+    async def wrapper(self: S, interaction: discord.Interaction[Any]) -> None:
         try:
             await callback(self, interaction)
         except Exception as error:  # reported to the user, and logged when unexpected
@@ -139,7 +140,11 @@ def polite(
 class PoliteModal(discord.ui.Modal):
     """A modal whose failures get the same polite ephemeral answer as a command's."""
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    # Matches discord.ui.Modal.on_error, which itself drops the ``item`` parameter of
+    # BaseView.on_error: discord.py's own hierarchy is what mypy flags here.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
         await report_error(interaction, error)
 
 

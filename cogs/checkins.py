@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.domain.availability import MAX_NOTE_LENGTH
 from bot.services.checkins import RATING_LABELS
-from cogs._shared import answer, polite, program_of, report_error
+from cogs._shared import PoliteModal, answer, polite, program_of
 
 if TYPE_CHECKING:
     from bot.client import ILNBot
@@ -45,7 +45,7 @@ class CheckinButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Button, match: re.Match[str]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> CheckinButton:
         return cls(int(match["pid"]), int(match["seq"]))
 
@@ -82,7 +82,7 @@ class RatingButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Button, match: re.Match[str]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> RatingButton:
         return cls(int(match["pid"]), int(match["seq"]), match["rating"])
 
@@ -96,12 +96,7 @@ class RatingButton(
         )
 
 
-class _PoliteModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
-        await report_error(interaction, error)
-
-
-class CommentForm(_PoliteModal, title="Your check-in"):
+class CommentForm(PoliteModal, title="Your check-in"):
     comment: discord.ui.Label[CommentForm] = discord.ui.Label(
         text="Anything you'd like to add? (optional)",
         component=discord.ui.TextInput(
@@ -143,7 +138,7 @@ class NoChangesButton(discord.ui.DynamicItem[Button], template=r"iln:avail:none:
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Button, match: re.Match[str]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> NoChangesButton:
         return cls(int(match["pid"]))
 
@@ -167,7 +162,7 @@ class AddDatesButton(discord.ui.DynamicItem[Button], template=r"iln:avail:add:(?
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Button, match: re.Match[str]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
     ) -> AddDatesButton:
         return cls(int(match["pid"]))
 
@@ -177,7 +172,7 @@ class AddDatesButton(discord.ui.DynamicItem[Button], template=r"iln:avail:add:(?
         await interaction.response.send_modal(AwayForm(self.partnership_id))
 
 
-class AwayForm(_PoliteModal, title="Time away"):
+class AwayForm(PoliteModal, title="Time away"):
     start: discord.ui.Label[AwayForm] = discord.ui.Label(
         text="First day away (your local date)",
         component=discord.ui.TextInput(custom_id="start", placeholder="24 Dec 2026", max_length=40),

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.client import ILNBot
 from bot.services.closing import RATING_WORDS
+from bot.store.models import EndChoice
 from cogs._shared import PoliteModal, answer, field_value, polite, program_of, text_field
 
 
@@ -36,7 +37,7 @@ class EndChoiceButton(
 
     @polite
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        choice = "keep_in_touch" if self.choice == "keep" else "wrap_up"
+        choice: EndChoice = "keep_in_touch" if self.choice == "keep" else "wrap_up"
         partnership = await program_of(interaction).closing.choose(
             interaction.user.id, self.partnership_id, choice
         )

@@ -115,7 +115,9 @@ def _input(args: argparse.Namespace) -> SimulationInput:
 
 def _config(path: Path | None) -> Config:
     if path is None:
-        return Config(discord=DEFAULT_DISCORD)
+        # A dict on purpose: pydantic validates it, and ILN_DISCORD__* variables merge into it
+        # (a DiscordSettings instance would be replaced wholesale by any such variable).
+        return Config(discord=DEFAULT_DISCORD)  # type: ignore[arg-type]
     from bot.cli.main import load_or_report  # main imports this module: import late
 
     config = load_or_report(path)

@@ -711,7 +711,8 @@ def _run(
         settings.require_different_countries, _blocked_by_index(past_pairs | forbidden, index)
     )
     groups = [
-        _pinned_group(f, rules, past, *sorted((index[a], index[b])), weights) for a, b in pins
+        _pinned_group(f, rules, past, min(index[a], index[b]), max(index[a], index[b]), weights)
+        for a, b in pins
     ]
     pinned = {member for group in groups for member in group.members}
     free = [i for i in range(len(ordered)) if i not in pinned]

@@ -6,6 +6,7 @@ pauses the contact rules for the pair; see :mod:`bot.domain.contact`.
 
 from __future__ import annotations
 
+import builtins
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -75,7 +76,9 @@ class AwayService:
         """The member's current and upcoming away periods, soonest first."""
         return await self._store.activity.away_periods([user_id], self._clock.now())
 
-    async def described(self, user_id: int) -> list[tuple[AwayPeriod, str]]:
+    # The ``list`` method above shadows the builtin inside this class body, so annotations
+    # below spell the builtin out.
+    async def described(self, user_id: int) -> builtins.list[tuple[AwayPeriod, str]]:
         """The member's current and upcoming periods with a line each, in their own dates:
         "12 March 2027 – 20 March 2027 (conference)"."""
         person = await self._store.people.participant(user_id)
@@ -121,14 +124,14 @@ class AwayService:
         """The partnership, when ``user_id`` belongs to it; a polite refusal otherwise."""
         return require_member(await self._store.partnerships.get(partnership_id), user_id)
 
-    async def _current(self, user_id: int) -> tuple[list[Partnership], Round]:
+    async def _current(self, user_id: int) -> tuple[builtins.list[Partnership], Round]:
         """The member's live partnerships in the newest current round, and that round."""
         live = [
             p
             for p in await self._store.partnerships.for_member(user_id)
             if p.state in LIVE_PARTNERSHIPS
         ]
-        best: tuple[list[Partnership], Round] | None = None
+        best: tuple[builtins.list[Partnership], Round] | None = None
         for partnership in live:
             round_ = await self._store.rounds.get(partnership.round_id)
             if round_ is None or round_.state not in CURRENT_ROUNDS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import cast, get_args
+from typing import get_args
 
 from bot.clock import Clock
 from bot.config import Config
@@ -51,9 +51,7 @@ class CheckinService:
         activity = self._store.activity
         # Asked when the prompt was planned; a member who joined later is asked on answering.
         await activity.ask_checkin(partnership_id, user_id, sequence, now)
-        await activity.answer_checkin(
-            partnership_id, user_id, sequence, cast(CheckinRating, rating), comment, now
-        )
+        await activity.answer_checkin(partnership_id, user_id, sequence, rating, comment, now)
         if rating == "not_working":
             await self._store.outbox.enqueue(
                 [

@@ -14,11 +14,11 @@ from bot.domain.calendar import RoundSchedule, end_reminder_date, post_instant
 from bot.services.ports import DiscordPort
 from bot.services.spaces import SpaceService
 from bot.store import NewPost, Store
-from bot.store.models import Partnership, Round, RoundState, Topic
+from bot.store.models import Partnership, PartnershipState, Round, RoundState, Topic
 
 log = logging.getLogger(__name__)
 
-LIVE_STATES = ("active",)
+LIVE_STATES: tuple[PartnershipState, ...] = ("active",)
 
 
 class LifecyclePlanner:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.clock import Clock
 from bot.services.ports import DiscordPort, SpaceKind
 from bot.store import NewPost, Store
-from bot.store.models import Partnership, Round, SpaceContainer
+from bot.store.models import ContainerKind, Partnership, Round, SpaceContainer
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class SpaceService:
         return "thread"
 
     async def _container(self, round_: Round, number: int, kind: SpaceKind) -> int:
-        stored_kind = "category" if kind == "channel" else "thread_parent"
+        stored_kind: ContainerKind = "category" if kind == "channel" else "thread_parent"
         for container in await self._store.rounds.containers(round_.id):
             if container.kind == stored_kind and container.number == number:
                 return container.channel_id

@@ -479,8 +479,10 @@ class Simulation:
     # Partners -------------------------------------------------------------------------------
 
     def _schedule(self, action: Action) -> None:
-        queue = self._messages if isinstance(action, Message) else self._actions
-        heapq.heappush(queue, (action.at, next(self._order), action))
+        if isinstance(action, Message):
+            heapq.heappush(self._messages, (action.at, next(self._order), action))
+        else:
+            heapq.heappush(self._actions, (action.at, next(self._order), action))
 
     async def _act_until(self, moment: datetime) -> None:
         while True:
@@ -491,7 +493,10 @@ class Simulation:
             )
             if head is None or head[0] > moment:
                 return
-            heapq.heappop(self._messages if isinstance(head[2], Message) else self._actions)
+            if isinstance(head[2], Message):
+                heapq.heappop(self._messages)
+            else:
+                heapq.heappop(self._actions)
             await self._perform(head[2])
 
     async def _perform(self, action: Action) -> None:

@@ -246,9 +246,9 @@ class PartnerScript:
             return self._end_choices(partnership_id, at)
         return []
 
-    def _checkin_answers(self, pid: int, sequence: int, at: datetime) -> list[AnswerCheckin]:
+    def _checkin_answers(self, pid: int, sequence: int, at: datetime) -> list[Action]:
         role = self.cast.roles[pid]
-        answers = []
+        answers: list[Action] = []
         for member_id in self._partnerships[pid].member_ids:
             when = _minute(at + timedelta(hours=self._rng.uniform(2, 30)))
             if role in ("quiet", "quiet_resumes") or self.cast.silent_member.get(pid) == member_id:
@@ -266,7 +266,7 @@ class PartnerScript:
             answers.append(AnswerCheckin(when, pid, member_id, sequence, rating, None))
         return answers
 
-    def _end_choices(self, pid: int, at: datetime) -> list[ChooseEnd]:
+    def _end_choices(self, pid: int, at: datetime) -> list[Action]:
         """Chatty pairs answer the reminder: in turn both keep in touch, both wrap up, or
         they disagree (which archives the space, as one "keep" is not enough)."""
         if self.cast.roles[pid] != "chatty":

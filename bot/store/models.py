@@ -43,6 +43,7 @@ class Participant(_Row):
 
 PartnershipState = Literal["confirmed", "active", "member_left", "ended"]
 EndChoice = Literal["keep_in_touch", "wrap_up"]
+ContainerKind = Literal["category", "thread_parent"]
 
 
 class PartnershipMember(_Row):
@@ -71,7 +72,7 @@ class Partnership(_Row):
 class SpaceContainer(_Row):
     round_id: int
     number: int
-    kind: Literal["category", "thread_parent"]
+    kind: ContainerKind
     channel_id: int
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import TypedDict
 
 import aiosqlite
 
@@ -12,6 +12,14 @@ from bot.domain.applications import Application
 from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
 from bot.store.models import Participant, WaitlistEntry, utc_text
+
+
+class ApplicationCounts(TypedDict):
+    """How many saved applications were new and how many replaced an earlier one."""
+
+    added: int
+    updated: int
+
 
 APPLICATION_QUERY = """
 SELECT a.*, p.name, p.email FROM applications AS a
@@ -47,9 +55,9 @@ class PeopleRepository:
 
     async def save_applications(
         self, round_id: int, applications: list[Application], now: datetime
-    ) -> dict[Literal["added", "updated"], int]:
+    ) -> ApplicationCounts:
         """Insert or update every application in one transaction: all or nothing."""
-        counts: dict[Literal["added", "updated"], int] = {"added": 0, "updated": 0}
+        counts: ApplicationCounts = {"added": 0, "updated": 0}
         async with self._db.transaction() as tx:
             for application in applications:
                 await _upsert_participant(tx, application, now)
