@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -15,7 +14,7 @@ TICK_JOB = "iln:tick"
 
 
 class Waker:
-    """Runs ``work`` every ``tick_seconds`` and whenever :meth:`wake_at` asks for it.
+    """Runs ``work`` every ``tick_seconds``, and at once whenever :meth:`run_now` is called.
 
     ``work`` must be idempotent: a wake-up that finds nothing due does nothing. Overlapping
     wake-ups are coalesced so two runs never race over the same posts.
@@ -38,17 +37,6 @@ class Waker:
             misfire_grace_time=None,
         )
         self._scheduler.start()
-
-    def wake_at(self, moment: datetime) -> None:
-        """Also run at ``moment`` (real time), e.g. when the next post falls due."""
-        self._scheduler.add_job(
-            self.run_now,
-            "date",
-            run_date=moment,
-            id=f"iln:wake:{moment.isoformat()}",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
 
     async def run_now(self) -> None:
         if self._running.locked():

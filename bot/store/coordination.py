@@ -22,14 +22,6 @@ class CoordinationRepository:
             )
             return cursor.rowcount == 1
 
-    async def unpin(self, round_id: int, pair: MatchPair) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "DELETE FROM match_pins WHERE round_id = ? AND member_a = ? AND member_b = ?",
-                (round_id, pair.member_a, pair.member_b),
-            )
-            return cursor.rowcount == 1
-
     async def pins(self, round_id: int) -> list[MatchPair]:
         rows = await self._db.fetch_all(
             "SELECT member_a, member_b FROM match_pins WHERE round_id = ?"

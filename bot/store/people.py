@@ -44,15 +44,6 @@ class PeopleRepository:
         )
         return {row["discord_id"]: to_model(Participant, row) for row in rows}
 
-    async def set_checkin_dm_opt_in(self, discord_id: int, opt_in: bool, now: datetime) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "UPDATE participants SET checkin_dm_opt_in = ?, updated_at = ?"
-                " WHERE discord_id = ?",
-                (int(opt_in), utc_text(now), discord_id),
-            )
-            return cursor.rowcount == 1
-
     async def save_applications(
         self, round_id: int, applications: list[Application], now: datetime
     ) -> ApplicationCounts:
