@@ -2,11 +2,11 @@
 
 Run from the repository root:  python bench/contact.py [--pairs 1000] [--events 50000]
 
-1. Message events go through ContactService.record_message (the on_message handler's only
+1. Message events go through ContactLog.record_message (the on_message handler's only
    call) as fast as the event loop can feed them, while the background writer flushes them
    in batches. Reports sustained events/s (until every event is in the database) and the
    handler's p50/p99 latency.
-2. The quiet-pair scan (ContactService.scan_quiet, the nudge evaluation plan() uses) over
+2. The quiet-pair scan (ContactPlanner.scan_quiet, the nudge evaluation plan() uses) over
    every partnership, on the database filled by step 1; then, for reference, a whole
    plan() on day 60 (the first run queues every overdue post, the next finds nothing new).
 
@@ -32,7 +32,7 @@ except ModuleNotFoundError:  # running from a checkout that is not pip-installed
     from bot.clock import ManualClock
 
 from bot.config import Config
-from bot.services.contact import ContactService
+from bot.services.contact import ContactLog, ContactPlanner
 from bot.store import Store
 from bot.store.models import RoundState, utc_text
 
@@ -79,7 +79,7 @@ async def populate(store: Store, pairs: int) -> list[tuple[int, int, int]]:
 
 
 async def feed(
-    service: ContactService, spaces: list[tuple[int, int, int]], events: int, seed: int
+    contact_log: ContactLog, spaces: list[tuple[int, int, int]], events: int, seed: int
 ) -> tuple[float, list[float]]:
     """Send ``events`` message events; returns (seconds until all are stored, latencies)."""
     rng = random.Random(seed)
@@ -92,11 +92,11 @@ async def feed(
             author = 1  # a moderator or the bot: ignored
         at = START + timedelta(days=rng.uniform(0, 25))
         t0 = time.perf_counter()
-        await service.record_message(space, author, 1_000_000 + n, at)
+        await contact_log.record_message(space, author, 1_000_000 + n, at)
         latencies.append(time.perf_counter() - t0)
         if n % 100 == 99:
             await asyncio.sleep(0)  # let the gateway (and the writer) have the loop, as live
-    await service.flush()
+    await contact_log.flush()
     return time.perf_counter() - began, latencies
 
 
@@ -107,10 +107,11 @@ async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float]:
             spaces = await populate(store, pairs)
             clock = ManualClock(START + timedelta(days=30))
             config = Config(discord={"guild_id": 1, "coordinator_role": "Coordinators"})
-            service = ContactService(store, clock, config, NullPort())  # type: ignore[arg-type]
-            await service.start()
-            seconds, latencies = await feed(service, spaces, events, seed)
-            await service.close()
+            contact_log = ContactLog(store, clock, config, NullPort())  # type: ignore[arg-type]
+            planner = ContactPlanner(store, clock, config, contact_log)
+            await contact_log.start()
+            seconds, latencies = await feed(contact_log, spaces, events, seed)
+            await contact_log.close()
             stored = await store.db.fetch_one("SELECT COUNT(*) FROM contact_events")
             rate = events / seconds
             latencies.sort()
@@ -127,7 +128,7 @@ async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float]:
             scans = []
             for _ in range(5):
                 t0 = time.perf_counter()
-                decisions = await service.scan_quiet()
+                decisions = await planner.scan_quiet()
                 scans.append((time.perf_counter() - t0) * 1000)
             nudges = sum(1 for d in decisions.values() if type(d).__name__ != "NoAction")
             scan_ms = statistics.median(scans)
@@ -137,10 +138,10 @@ async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float]:
             )
             clock.set(START + timedelta(days=60, hours=10))
             t0 = time.perf_counter()
-            await service.plan()
+            await planner.plan()
             first_plan = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
-            await service.plan()
+            await planner.plan()
             again = (time.perf_counter() - t0) * 1000
             queued = await store.db.fetch_one("SELECT COUNT(*) FROM outbox")
             print(

@@ -87,7 +87,7 @@ class ILNBot(commands.Bot):
             await self.load_extension(module)
         synced = await self.tree.sync(guild=self.guild_object)
         log.info("synced %d slash commands to guild %s", len(synced), self.guild_object.id)
-        await self.program.contact.start()
+        await self.program.contact_log.start()
 
     async def on_ready(self) -> None:
         """Set the server up once, then catch up on anything missed while disconnected."""
@@ -97,13 +97,13 @@ class ILNBot(commands.Bot):
             self._prepared = True
             if self._start_waker:
                 self.waker.start()
-        await self.program.contact.backfill()
+        await self.program.contact_log.backfill()
         await self.waker.run_now()
         self.caught_up.set()
 
     async def close(self) -> None:
         self.waker.shutdown()
-        await self.program.contact.close()
+        await self.program.contact_log.close()
         await super().close()
 
     async def _on_app_command_error(

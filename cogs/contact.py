@@ -31,7 +31,7 @@ class ContactCog(commands.Cog):
         # are read, and the content is never looked at.
         if message.guild is None or message.author.bot:
             return
-        await self.bot.program.contact.record_message(
+        await self.bot.program.contact_log.record_message(
             message.channel.id, message.author.id, message.id, message.created_at
         )
 
@@ -48,7 +48,8 @@ class ContactCog(commands.Cog):
         date: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         """Tell us you and your partner were in touch outside your channel."""
-        logged = await program_of(interaction).contact.log_contact(interaction.user.id, kind, date)
+        program = program_of(interaction)
+        logged = await program.contact_log.log_contact(interaction.user.id, kind, date)
         await answer(
             interaction,
             f"Thanks! Noted: {logged.kind} on {format_local_date(logged.day)}. "

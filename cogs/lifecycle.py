@@ -110,7 +110,7 @@ class Membership(commands.Cog):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """A partner left the server: mark their partnership and tell the coordinators."""
         if payload.guild_id == self.bot.guild_object.id:
-            await self.bot.program.contact.member_left(payload.user.id)
+            await self.bot.program.departures.member_left(payload.user.id)
             await self.bot.waker.run_now()
 
 

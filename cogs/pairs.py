@@ -62,7 +62,7 @@ class PairsCog(commands.Cog):
     ) -> None:
         """Show every partnership's contact health, most at risk first."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        rows = await program_of(interaction).contact.health(sort=sort)
+        rows = await program_of(interaction).pair_health.rows(sort=sort)
         if not rows:
             await answer(interaction, "There are no partnerships to show yet.")
             return

@@ -15,7 +15,7 @@ from tests.test_contact_service import ANA, BO, CHEN, SPACE, World, at, build
 async def world(tmp_path: Path) -> AsyncIterator[tuple[World, int]]:
     built = await build(tmp_path, zones=("Europe/London", "Australia/Sydney"))
     yield built
-    await built[0].contact.close()
+    await built[0].contact_log.close()
     await built[0].store.close()
 
 

@@ -1,4 +1,4 @@
-"""ContactService against a real SQLite file, a manual clock and a recording Discord port."""
+"""The contact services against a real SQLite file, a manual clock and a recording Discord port."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.services import contact_posts
 from bot.services.availability import AwayService
 from bot.services.checkins import CheckinService
-from bot.services.contact import ContactService
+from bot.services.contact import ContactLog, ContactPlanner, Departures, HealthReport
 from bot.services.errors import UserFacingError
 from bot.services.outbox import Dispatcher
 from bot.services.ports import DirectMessagesClosed, Post, SeenMessage, SpaceKind
@@ -110,7 +110,10 @@ class World:
 
     def __init__(self, store: Store, clock: ManualClock, port: FakePort, config: Config) -> None:
         self.store, self.clock, self.port, self.config = store, clock, port, config
-        self.contact = ContactService(store, clock, config, port)
+        self.contact_log = ContactLog(store, clock, config, port)
+        self.contact_planner = ContactPlanner(store, clock, config, self.contact_log)
+        self.pair_health = HealthReport(store, clock, config, self.contact_log)
+        self.departures = Departures(store, clock, self.contact_log)
         self.away = AwayService(store, clock, config)
         self.checkins = CheckinService(store, clock, config)
         context = RenderContext(store, clock, CONTENT.messages, port, config.round)
@@ -121,13 +124,13 @@ class World:
         """Move the clock (if given), plan and deliver; returns how many posts went out."""
         if when is not None:
             self.clock.set(when)
-        await self.contact.plan()
+        await self.contact_planner.plan()
         return await self.dispatcher.deliver_due()
 
     async def write(self, member: int, when: datetime, message_id: int) -> None:
         self.clock.set(max(when, self.clock.now()))
-        assert await self.contact.record_message(SPACE, member, message_id, when)
-        await self.contact.flush()
+        assert await self.contact_log.record_message(SPACE, member, message_id, when)
+        await self.contact_log.flush()
 
     async def outbox_keys(self) -> list[str]:
         return await outbox_keys(self.store)
@@ -181,7 +184,7 @@ async def build(
     await store.partnerships.set_state(pid, "active")
     clock.set(at(0))
     world = World(store, clock, FakePort(), config)
-    await world.contact.start()
+    await world.contact_log.start()
     return world, pid
 
 
@@ -189,7 +192,7 @@ async def build(
 async def world(tmp_path: Path) -> AsyncIterator[tuple[World, int]]:
     built = await build(tmp_path)
     yield built
-    await built[0].contact.close()
+    await built[0].contact_log.close()
     await built[0].store.close()
 
 
@@ -198,10 +201,10 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[World, int]]:
 
 async def test_only_partners_in_their_space_are_recorded(world: tuple[World, int]) -> None:
     w, pid = world
-    assert await w.contact.record_message(SPACE, ANA, 1, at(0, 10))
-    assert not await w.contact.record_message(SPACE, STRANGER, 2, at(0, 10))
-    assert not await w.contact.record_message(4242, ANA, 3, at(0, 10))
-    await w.contact.flush()
+    assert await w.contact_log.record_message(SPACE, ANA, 1, at(0, 10))
+    assert not await w.contact_log.record_message(SPACE, STRANGER, 2, at(0, 10))
+    assert not await w.contact_log.record_message(4242, ANA, 3, at(0, 10))
+    await w.contact_log.flush()
     events = await w.store.activity.contacts(pid)
     assert [(e.participant_id, e.message_id, e.source) for e in events] == [(ANA, 1, "message")]
 
@@ -211,7 +214,7 @@ async def test_the_background_writer_flushes_without_being_asked(
 ) -> None:
     w, pid = world
     for n in range(450):
-        await w.contact.record_message(SPACE, ANA if n % 2 else BO, 100 + n, at(0, 12))
+        await w.contact_log.record_message(SPACE, ANA if n % 2 else BO, 100 + n, at(0, 12))
     for _ in range(100):
         if len(await w.store.activity.contacts(pid)) == 450:
             break
@@ -227,8 +230,8 @@ async def _sleep(seconds: float) -> None:
 
 async def test_close_writes_what_is_still_buffered(world: tuple[World, int]) -> None:
     w, pid = world
-    await w.contact.record_message(SPACE, ANA, 1, at(0, 10))
-    await w.contact.close()
+    await w.contact_log.record_message(SPACE, ANA, 1, at(0, 10))
+    await w.contact_log.close()
     assert len(await w.store.activity.contacts(pid)) == 1
 
 
@@ -299,7 +302,7 @@ async def test_nudge_waits_for_the_partners_daytime(tmp_path: Path) -> None:
         await w.run(at(14, 13))  # 09:00 EDT
         assert await w.keys_of("nudge") == [f"p{pid}:nudge:1"]
     finally:
-        await w.contact.close()
+        await w.contact_log.close()
         await w.store.close()
 
 
@@ -339,11 +342,11 @@ async def test_contact_from_both_partners_starts_the_count_over(
     await w.run(at(14, 10))
     await w.run(at(21, 10))
     await w.write(ANA, at(22, 10), 3)  # one partner writing does not reset the count
-    [row] = await w.contact.health()
+    [row] = await w.pair_health.rows()
     assert row.nudges == 2
     await w.write(BO, at(23, 10), 4)
     await w.run(at(23, 11))
-    [row] = await w.contact.health()
+    [row] = await w.pair_health.rows()
     assert (row.nudges, row.escalated) == (0, False)
     await w.run(at(37, 10))  # fourteen days after Bo's message: a fresh first nudge
     await w.run(at(44, 10))  # and a second one a week later, not an escalation
@@ -357,7 +360,7 @@ async def test_logged_contact_counts_for_both_partners(world: tuple[World, int])
     w, pid = world
     await w.run(at(13, 10))
     w.clock.set(at(13, 20))
-    logged = await w.contact.log_contact(ANA, "video", "12 March 2027")
+    logged = await w.contact_log.log_contact(ANA, "video", "12 March 2027")
     assert logged.day == date(2027, 3, 12)
     await w.run(at(14, 10))
     assert await w.keys_of("nudge") == []  # the call on day 11 counts for Ana and Bo
@@ -384,7 +387,7 @@ async def test_contact_log_refusals(
     w, _ = world
     w.clock.set(at(5, 12))
     with pytest.raises(UserFacingError, match=problem):
-        await w.contact.log_contact(user, kind, when)
+        await w.contact_log.log_contact(user, kind, when)
 
 
 # Calendar posts, check-ins ---------------------------------------------------------------
@@ -458,7 +461,7 @@ async def test_checkin_dms_follow_the_configured_default(tmp_path: Path) -> None
         await w.run(at(28, 9))
         assert await w.keys_of("checkin_dm") == [f"p{pid}:checkin:1:dm:{BO}"]
     finally:
-        await w.contact.close()
+        await w.contact_log.close()
         await w.store.close()
 
 
@@ -471,7 +474,7 @@ async def test_backfill_after_three_days_down_records_exactly_the_missed_message
     w, pid = await build(tmp_path)
     await w.write(ANA, at(1, 10), 11)
     await w.write(BO, at(1, 11), 12)
-    await w.contact.close()
+    await w.contact_log.close()
     await w.store.close()
     # Three days down; meanwhile the partners and a moderator talked in the space.
     missed = [
@@ -486,13 +489,13 @@ async def test_backfill_after_three_days_down_records_exactly_the_missed_message
     clock = ManualClock(at(4, 12))
     again = World(store, clock, port, CONFIG)
     try:
-        await again.contact.start()
-        assert await again.contact.backfill() == 3
-        assert await again.contact.backfill() == 0
+        await again.contact_log.start()
+        assert await again.contact_log.backfill() == 3
+        assert await again.contact_log.backfill() == 0
         ids = [e.message_id for e in await store.activity.contacts(pid)]
         assert ids == [11, 12, 13, 15, 16]
     finally:
-        await again.contact.close()
+        await again.contact_log.close()
         await store.close()
 
 
@@ -507,7 +510,7 @@ async def test_planning_is_exactly_once_across_runs_and_restarts(tmp_path: Path)
     assert f"p{pid}:nudge:1" in first and f"p{pid}:checkin:1" in first
     assert f"p{pid}:availability:1" in first and f"p{pid}:checkin:1:dm:{ANA}" in first
     sent = len(w.port.sent)
-    await w.contact.close()
+    await w.contact_log.close()
     await w.store.close()
 
     store = await Store.open(tmp_path / "t.sqlite3")
@@ -552,7 +555,7 @@ async def test_health_rows_sorted_by_risk(tmp_path: Path) -> None:
         await w.away.add(BO, "30 March 2027", "2 April 2027", None)
         await w.run(at(28, 9))
         await w.checkins.answer(ANA, pid, 1, "ok", None)
-        rows = await w.contact.health()
+        rows = await w.pair_health.rows()
         assert [row.name for row in rows] == ["chen-and-dee", "ana-and-bo"]
         quiet, busy = rows
         assert quiet.label == "at risk" and quiet.last_contact is None and quiet.nudges == 1
@@ -560,26 +563,26 @@ async def test_health_rows_sorted_by_risk(tmp_path: Path) -> None:
         assert busy.away == "Bo Chen away 30 March 2027 – 2 April 2027"
         assert busy.checkins == ("Ana Silva: ok", "Bo Chen: not answered")
         assert busy.contacts_per_fortnight == 0.99  # two days in touch in four weeks
-        assert [r.name for r in await w.contact.health(sort="name")] == [
+        assert [r.name for r in await w.pair_health.rows(sort="name")] == [
             "ana-and-bo",
             "chen-and-dee",
         ]
     finally:
-        await w.contact.close()
+        await w.contact_log.close()
         await w.store.close()
 
 
 async def test_member_leaving_alerts_coordinators(world: tuple[World, int]) -> None:
     w, pid = world
-    [left] = await w.contact.member_left(BO)
+    [left] = await w.departures.member_left(BO)
     assert left.id == pid
     partnership = await w.store.partnerships.get(pid)
     assert partnership is not None and partnership.state == "member_left"
-    assert not await w.contact.record_message(SPACE, ANA, 1, at(0, 10))
+    assert not await w.contact_log.record_message(SPACE, ANA, 1, at(0, 10))
     await w.run(at(0, 1))
     [alert] = w.port.texts("coordinators")
     assert "**Bo Chen** has left the server" in alert and "ana-and-bo" in alert
-    assert await w.contact.member_left(BO) == []
+    assert await w.departures.member_left(BO) == []
 
 
 async def test_after_downtime_asks_are_planned_late_but_only_the_latest_is_posted(

@@ -13,7 +13,7 @@ from bot.services import contact_posts, lifecycle_posts
 from bot.services.availability import AwayService
 from bot.services.checkins import CheckinService
 from bot.services.closing import ClosingService
-from bot.services.contact import ContactService
+from bot.services.contact import ContactLog, ContactPlanner, Departures, HealthReport
 from bot.services.errors import UserFacingError
 from bot.services.lifecycle import LifecyclePlanner
 from bot.services.matching import MatchingService
@@ -60,7 +60,10 @@ class Program:
         self.lifecycle = LifecyclePlanner(store, clock, port, self.spaces, config.round)
         self.closing = ClosingService(store, clock)
         self.topics = TopicService(store, clock, self.rounds, self.lifecycle)
-        self.contact = ContactService(store, clock, config, port)
+        self.contact_log = ContactLog(store, clock, config, port)
+        self.contact_planner = ContactPlanner(store, clock, config, self.contact_log)
+        self.pair_health = HealthReport(store, clock, config, self.contact_log)
+        self.departures = Departures(store, clock, self.contact_log)
         self.away = AwayService(store, clock, config)
         self.checkins = CheckinService(store, clock, config)
         context = RenderContext(store, clock, content.messages, port, config.round)
@@ -72,7 +75,7 @@ class Program:
         """Plan everything that has fallen due and deliver it. Safe to call at any time,
         as often as wanted: what was done is in the store and is not done again."""
         await self.lifecycle.plan()
-        await self.contact.plan()
+        await self.contact_planner.plan()
         await self.dispatcher.deliver_due()
 
     async def waitlist(self, user_id: int, on: bool) -> bool:

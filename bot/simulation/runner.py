@@ -186,7 +186,7 @@ class ContactWakeups:
     """When the contact rules could next want something, so the clock need not stop every
     hour of a four-month round.
 
-    After each wake-up the rules' own dry run (``ContactService.scan_quiet``) says where
+    After each wake-up the rules' own dry run (``ContactPlanner.scan_quiet``) says where
     each pair stands; this turns that into the earliest instant it could change, always
     erring early: a pair in touch cannot need a nudge before its quietest member's last
     message plus ``quiet_after_days`` (the rules only count from later anchors); one waiting
@@ -433,7 +433,7 @@ class Simulation:
             if self._deliveries == before:
                 break
         self.summary.wakeups += 1
-        self._contact.decided(await program.contact.scan_quiet(), self.clock.now())
+        self._contact.decided(await program.contact_planner.scan_quiet(), self.clock.now())
 
     async def _finished(self) -> bool:
         round_ = await self._store.rounds.get(self._require_round().id)
@@ -535,7 +535,7 @@ class Simulation:
             return
         port = self._require_port()
         message_id = port.post_as_member(partnership.channel_id, member_id, at)
-        await self._require_program().contact.record_message(
+        await self._require_program().contact_log.record_message(
             partnership.channel_id, member_id, message_id, at
         )
         self.summary.partner_messages += 1

@@ -89,7 +89,7 @@ async def pid_of(iln: Iln, space: Any) -> int:
 
 async def recorded(iln: Iln, space: Any) -> list[Any]:
     """The contact the bot has stored for a space's partnership (buffer written first)."""
-    await iln.program.contact.flush()
+    await iln.program.contact_log.flush()
     return list(await iln.program.store.activity.contacts(await pid_of(iln, space)))
 
 
