@@ -80,8 +80,7 @@ async def test_private_channel_overwrites_and_visibility(emulator: DiscordEmulat
             discord.Object(alice.id): discord.PermissionOverwrite(view_channel=True),
             discord.Object(bob.id): discord.PermissionOverwrite(view_channel=True),
         }
-        pair = await guild.create_text_channel("Alice and Bob", category=category,
-                                               overwrites=ow)  # type: ignore[arg-type]
+        pair = await guild.create_text_channel("Alice and Bob", category=category, overwrites=ow)  # type: ignore[arg-type]
         await pair.send("welcome, you two")
     ch = d.channel("alice-and-bob")  # Discord normalises text channel names
     assert ch.id == pair.id and ch.parent_id == category.id
@@ -100,8 +99,7 @@ async def test_spec_violation_is_rejected_and_recorded(emulator: DiscordEmulator
     bot = make_bot()
     channel = await emulator.driver.create_channel("general")
     async with running_client(emulator, bot):
-        route = discord.http.Route("POST", "/channels/{channel_id}/messages",
-                                   channel_id=channel.id)
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
         with pytest.raises(discord.HTTPException) as info:
             await bot.http.request(route, json={"content": "x", "tts": "loud"})
         assert info.value.status == 400 and info.value.code == 50035
@@ -165,11 +163,17 @@ async def test_answering_twice_is_40060(emulator: DiscordEmulator) -> None:
     async def twice(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("one")
         route = discord.http.Route(
-            "POST", "/interactions/{interaction_id}/{interaction_token}/callback",
-            interaction_id=interaction.id, interaction_token=interaction.token)
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            interaction_id=interaction.id,
+            interaction_token=interaction.token,
+        )
         try:
-            await bot.http.request(route, json={"type": 4, "data": {"content": "two"}},
-                                   params={"with_response": "true"})
+            await bot.http.request(
+                route,
+                json={"type": 4, "data": {"content": "two"}},
+                params={"with_response": "true"},
+            )
         except discord.HTTPException as exc:
             errors.append(exc)
 
@@ -231,8 +235,9 @@ async def test_unsynced_command_is_rejected_by_driver(emulator: DiscordEmulator)
 
 async def test_missing_permissions_is_50013(emulator: DiscordEmulator) -> None:
     d = emulator.driver
-    readonly = await d.create_channel("announcements", overwrites=[
-        Overwrite(emulator.bot_role.id, 0, deny=P.SEND_MESSAGES)])  # type: ignore[union-attr]
+    readonly = await d.create_channel(
+        "announcements", overwrites=[Overwrite(emulator.bot_role.id, 0, deny=P.SEND_MESSAGES)]
+    )  # type: ignore[union-attr]
     top = await d.create_role("Coordinators", P.MANAGE_GUILD, position=200)
     alice = await d.add_member("alice")
     bot = make_bot()
@@ -269,16 +274,23 @@ async def test_component_and_modal_limits(emulator: DiscordEmulator) -> None:
     codes: list[int] = []
 
     def row(i: int) -> dict[str, object]:
-        return {"type": 1, "components": [{"type": 4, "custom_id": f"t{i}", "style": 1,
-                                            "label": "Answer"}]}
+        return {
+            "type": 1,
+            "components": [{"type": 4, "custom_id": f"t{i}", "style": 1, "label": "Answer"}],
+        }
 
     @bot.tree.command(description="Too big a modal")
     async def survey(interaction: discord.Interaction) -> None:
         route = discord.http.Route(
-            "POST", "/interactions/{interaction_id}/{interaction_token}/callback",
-            interaction_id=interaction.id, interaction_token=interaction.token)
-        body = {"type": 9, "data": {"custom_id": "m", "title": "Survey",
-                                    "components": [row(i) for i in range(6)]}}
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            interaction_id=interaction.id,
+            interaction_token=interaction.token,
+        )
+        body = {
+            "type": 9,
+            "data": {"custom_id": "m", "title": "Survey", "components": [row(i) for i in range(6)]},
+        }
         try:
             await bot.http.request(route, json=body, params={"with_response": "true"})
         except discord.HTTPException as exc:
@@ -289,17 +301,27 @@ async def test_component_and_modal_limits(emulator: DiscordEmulator) -> None:
 
     async with running_client(emulator, bot):
         await sync_guild(bot, emulator)
-        route = discord.http.Route("POST", "/channels/{channel_id}/messages",
-                                   channel_id=channel.id)
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
         with pytest.raises(discord.HTTPException) as info:  # 6 action rows: a Discord rule
-            await bot.http.request(route, json={"components": [
-                {"type": 1, "components": [button(i)]} for i in range(6)]})
+            await bot.http.request(
+                route,
+                json={"components": [{"type": 1, "components": [button(i)]} for i in range(6)]},
+            )
         assert info.value.code == 50035
         assert emulator.take_violations() == []
         options = [{"label": str(i), "value": str(i)} for i in range(26)]
         with pytest.raises(discord.HTTPException) as info:  # 26 options: also in the spec
-            await bot.http.request(route, json={"components": [{"type": 1, "components": [
-                {"type": 3, "custom_id": "s", "options": options}]}]})
+            await bot.http.request(
+                route,
+                json={
+                    "components": [
+                        {
+                            "type": 1,
+                            "components": [{"type": 3, "custom_id": "s", "options": options}],
+                        }
+                    ]
+                },
+            )
         assert info.value.code == 50035
         [violation] = emulator.take_violations()
         assert violation.field == "components.0.components.0.options"
@@ -319,10 +341,17 @@ def test_permission_algorithm() -> None:
     helper = Member(User(10, "helper"), 1, [2])
     admin = Member(User(11, "admin"), 1, [3])
     plain = Member(User(12, "plain"), 1, [])
-    ch = Channel(5, 0, "c", 1, overwrites={
-        1: Overwrite(1, 0, deny=P.VIEW_CHANNEL),      # @everyone denied
-        2: Overwrite(2, 0, allow=P.VIEW_CHANNEL),     # role allow beats @everyone deny
-        10: Overwrite(10, 1, deny=P.SEND_MESSAGES)})  # member deny beats role allow
+    ch = Channel(
+        5,
+        0,
+        "c",
+        1,
+        overwrites={
+            1: Overwrite(1, 0, deny=P.VIEW_CHANNEL),  # @everyone denied
+            2: Overwrite(2, 0, allow=P.VIEW_CHANNEL),  # role allow beats @everyone deny
+            10: Overwrite(10, 1, deny=P.SEND_MESSAGES),
+        },
+    )  # member deny beats role allow
     g.channels[5] = ch
     perms = P.channel_permissions(g, helper, ch)
     assert perms & P.VIEW_CHANNEL and not perms & P.SEND_MESSAGES

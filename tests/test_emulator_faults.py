@@ -51,8 +51,7 @@ async def test_injected_500_is_retried(emulator: DiscordEmulator) -> None:
 
 
 async def test_rate_limit_headers_and_enforcement(emulator_factory) -> None:  # type: ignore[no-untyped-def]
-    profile = RateLimits(enforce=True, rules=[Rule("msg", "POST", MESSAGES, 2, 0.3,
-                                                   "channel_id")])
+    profile = RateLimits(enforce=True, rules=[Rule("msg", "POST", MESSAGES, 2, 0.3, "channel_id")])
     emulator: DiscordEmulator = await emulator_factory(rate_limits=profile)
     channel = await emulator.driver.create_channel("general")
     url = f"{emulator.api_base_url}/channels/{channel.id}/messages"
@@ -138,8 +137,9 @@ async def test_invalid_session_forces_identify(emulator: DiscordEmulator) -> Non
 
     async with running_client(emulator, bot):
         emulator.invalidate_session(resumable=False)
-        await d.wait_for(lambda: emulator.gateway.identifies == 2 and
-                         emulator.gateway.live_sessions)
+        await d.wait_for(
+            lambda: emulator.gateway.identifies == 2 and emulator.gateway.live_sessions
+        )
         msg = await d.send_message(alice, general, "fresh session")
         await d.wait_for(lambda: msg.id in seen)
         assert bot.get_guild(emulator.guild.id) is not None  # type: ignore[union-attr]

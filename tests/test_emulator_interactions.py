@@ -44,8 +44,16 @@ async def test_subcommand_groups_and_option_types(emulator: DiscordEmulator) -> 
         brief: discord.Attachment,
         note: str = "none",
     ) -> None:
-        seen.update(mentor=mentor.id, weeks=weeks, ratio=ratio, urgent=urgent, where=where.id,
-                    role=role.id, brief=(brief.filename, await brief.read()), note=note)
+        seen.update(
+            mentor=mentor.id,
+            weeks=weeks,
+            ratio=ratio,
+            urgent=urgent,
+            where=where.id,
+            role=role.id,
+            brief=(brief.filename, await brief.read()),
+            note=note,
+        )
         await interaction.response.send_message("opened")
 
     bot.tree.add_command(admin)
@@ -55,24 +63,53 @@ async def test_subcommand_groups_and_option_types(emulator: DiscordEmulator) -> 
     general = await d.create_channel("general")
     async with running_client(emulator, bot):
         await sync_guild(bot, emulator)
-        result = await d.invoke_slash(alice, "iln cohort open", {
-            "mentor": alice, "weeks": 6, "ratio": 0.5, "urgent": True, "where": general,
-            "role": mentors, "brief": ("brief.txt", b"hello")}, channel=general)
+        result = await d.invoke_slash(
+            alice,
+            "iln cohort open",
+            {
+                "mentor": alice,
+                "weeks": 6,
+                "ratio": 0.5,
+                "urgent": True,
+                "where": general,
+                "role": mentors,
+                "brief": ("brief.txt", b"hello"),
+            },
+            channel=general,
+        )
         assert (await result.response()).content == "opened"
         with pytest.raises(DriverError, match="max_value"):
-            await d.invoke_slash(alice, "iln cohort open", {
-                "mentor": alice, "weeks": 13, "ratio": 0.5, "urgent": True, "where": general,
-                "role": mentors, "brief": ("b", b"")})
+            await d.invoke_slash(
+                alice,
+                "iln cohort open",
+                {
+                    "mentor": alice,
+                    "weeks": 13,
+                    "ratio": 0.5,
+                    "urgent": True,
+                    "where": general,
+                    "role": mentors,
+                    "brief": ("b", b""),
+                },
+            )
         with pytest.raises(DriverError, match="subcommand"):
             await d.invoke_slash(alice, "iln")
-    assert seen == {"mentor": alice.id, "weeks": 6, "ratio": 0.5, "urgent": True,
-                    "where": general.id, "role": mentors.id, "brief": ("brief.txt", b"hello"),
-                    "note": "none"}
+    assert seen == {
+        "mentor": alice.id,
+        "weeks": 6,
+        "ratio": 0.5,
+        "urgent": True,
+        "where": general.id,
+        "role": mentors.id,
+        "brief": ("brief.txt", b"hello"),
+        "note": "none",
+    }
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
-    answer: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Answer",
-                                                                  custom_id="answer")
+    answer: discord.ui.TextInput[Feedback] = discord.ui.TextInput(
+        label="Answer", custom_id="answer"
+    )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"thanks: {self.answer.value}", ephemeral=True)
@@ -83,15 +120,21 @@ class Panel(discord.ui.View):
         super().__init__(timeout=None)
 
     @discord.ui.button(label="Give feedback", custom_id="panel:feedback")
-    async def feedback(self, interaction: discord.Interaction,
-                       button: discord.ui.Button[Panel]) -> None:
+    async def feedback(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Panel]
+    ) -> None:
         await interaction.response.send_modal(Feedback())
 
-    @discord.ui.select(custom_id="panel:pick", options=[
-        discord.SelectOption(label="Red", value="red"),
-        discord.SelectOption(label="Blue", value="blue")])
-    async def pick(self, interaction: discord.Interaction,
-                   select: discord.ui.Select[Panel]) -> None:
+    @discord.ui.select(
+        custom_id="panel:pick",
+        options=[
+            discord.SelectOption(label="Red", value="red"),
+            discord.SelectOption(label="Blue", value="blue"),
+        ],
+    )
+    async def pick(
+        self, interaction: discord.Interaction, select: discord.ui.Select[Panel]
+    ) -> None:
         await interaction.response.edit_message(content=f"picked {select.values[0]}")
 
 
@@ -123,8 +166,7 @@ async def test_buttons_selects_and_modals(emulator: DiscordEmulator) -> None:
         with pytest.raises(DriverError):
             await d.select(alice, shown.message, "panel:pick", ["green"])
     assert [m.content for m in d.messages(general)] == ["picked blue"]
-    assert [m.content for m in d.visible_messages(bob, general)] == ["picked blue",
-                                                                     "thanks: great"]
+    assert [m.content for m in d.visible_messages(bob, general)] == ["picked blue", "thanks: great"]
     assert [m.content for m in d.visible_messages(alice, general)] == ["picked blue"]
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 
-BAD_TEST = '''
+BAD_TEST = """
 import aiohttp
 
 async def test_sends_bad_body(emulator):
@@ -34,23 +34,42 @@ async def test_sends_bad_body(emulator):
 
 async def test_clean(emulator):
     assert emulator.driver.channels() == []
-'''
+"""
 
 
 def run_pytest(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_inner.py").write_text(BAD_TEST)
-    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n"
-                                         "asyncio_default_fixture_loop_scope = function\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
     # No plugin autoload (hypothesis etc.): only what the inner run needs, for speed.
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-                **env}
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
     full_env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "pytest_asyncio.plugin",
-         "-p", "tests.emulator.plugin",
-         "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
-         "--rootdir", str(tmp_path), str(tmp_path / "test_inner.py")],
-        cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "pytest_asyncio.plugin",
+            "-p",
+            "tests.emulator.plugin",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(tmp_path / "pytest.ini"),
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_inner.py"),
+        ],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_violations_fail_the_test_at_teardown(tmp_path: Path) -> None:
@@ -99,9 +118,13 @@ async def test_gateway_basics_and_driver_permissions(emulator: DiscordEmulator) 
     admin_role = await d.create_role("Admins", P.ADMINISTRATOR)
     root = await d.add_member("root", [admin_role])
     plain = await d.add_member("plain")
-    secret = await d.create_channel("secret", overwrites=[
-        discord_overwrite(emulator.guild.id, 0, deny=P.VIEW_CHANNEL),  # type: ignore[union-attr]
-        discord_overwrite(plain.id, 1, allow=P.VIEW_CHANNEL)])
+    secret = await d.create_channel(
+        "secret",
+        overwrites=[
+            discord_overwrite(emulator.guild.id, 0, deny=P.VIEW_CHANNEL),  # type: ignore[union-attr]
+            discord_overwrite(plain.id, 1, allow=P.VIEW_CHANNEL),
+        ],
+    )
     assert d.can_view(root, secret) and d.can_view(plain, secret)
     assert not d.permissions(plain, secret) & P.MANAGE_CHANNELS
     intents = discord.Intents.none()
@@ -112,8 +135,10 @@ async def test_gateway_basics_and_driver_permissions(emulator: DiscordEmulator) 
         identify = next(data for op, data in emulator.gateway.received if op == 2)
         assert identify["intents"] == intents.value
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{emulator.api_base_url}/gateway/bot",
-                            headers={"Authorization": f"Bot {emulator.token}"}) as resp:
+        async with http.get(
+            f"{emulator.api_base_url}/gateway/bot",
+            headers={"Authorization": f"Bot {emulator.token}"},
+        ) as resp:
             assert resp.headers["Content-Type"] == "application/json"
             assert (await resp.json())["url"] == emulator.gateway_url
         async with http.get(f"{emulator.api_base_url}/users/@me") as resp:

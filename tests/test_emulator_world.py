@@ -44,10 +44,12 @@ async def test_threads_forum_posts_and_pins(emulator_factory) -> None:  # type: 
         msg = await thread.send("welcome")
         await msg.pin()
         assert [m.id async for m in thread.pins()] == [msg.id]
-        forum = await guild.create_forum("Introductions", available_tags=[
-            discord.ForumTag(name="mentor")])
-        post = await forum.create_thread(name="Hi, I'm Alice", content="hello all",
-                                         applied_tags=[forum.available_tags[0]])
+        forum = await guild.create_forum(
+            "Introductions", available_tags=[discord.ForumTag(name="mentor")]
+        )
+        post = await forum.create_thread(
+            name="Hi, I'm Alice", content="hello all", applied_tags=[forum.available_tags[0]]
+        )
         with pytest.raises(discord.HTTPException) as info:
             await ch.create_thread(name="one too many", type=discord.ChannelType.public_thread)
         assert info.value.code == 160006
@@ -192,10 +194,15 @@ async def test_child_channel_syncs_with_category(emulator: DiscordEmulator) -> N
     d = emulator.driver
     alice = await d.add_member("alice")
     carol = await d.add_member("carol")
-    category = await d.create_channel("Pairs", 4, overwrites=[
-        Overwrite(gid(emulator), 0, deny=P.VIEW_CHANNEL),
-        Overwrite(emulator.application_id, 1, allow=P.VIEW_CHANNEL),
-        Overwrite(alice.id, 1, allow=P.VIEW_CHANNEL)])
+    category = await d.create_channel(
+        "Pairs",
+        4,
+        overwrites=[
+            Overwrite(gid(emulator), 0, deny=P.VIEW_CHANNEL),
+            Overwrite(emulator.application_id, 1, allow=P.VIEW_CHANNEL),
+            Overwrite(alice.id, 1, allow=P.VIEW_CHANNEL),
+        ],
+    )
     bot = make_bot()
     async with running_client(emulator, bot):
         cat = bot.get_channel(category.id)
@@ -214,8 +221,11 @@ async def test_rest_surface_files_replies_edits_overwrites(emulator: DiscordEmul
 
     @bot.tree.command(description="Send a file")
     async def report(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("here", file=discord.File(
-            io.BytesIO(b"a,b\n1,2\n"), filename="report.csv"), ephemeral=True)
+        await interaction.response.send_message(
+            "here",
+            file=discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="report.csv"),
+            ephemeral=True,
+        )
 
     async with running_client(emulator, bot):
         guild = bot.get_guild(gid(emulator))

@@ -67,13 +67,15 @@ async def running_client(
     restore = point_discord_py_at(emulator)
     if guild_ready_timeout is not None:
         client._connection.guild_ready_timeout = guild_ready_timeout
-    runner = start(client, token or emulator.token) if start else client.start(
-        token or emulator.token)
+    runner = (
+        start(client, token or emulator.token) if start else client.start(token or emulator.token)
+    )
     task: asyncio.Task[object] = asyncio.ensure_future(runner)  # type: ignore[arg-type]
     ready = asyncio.ensure_future(client.wait_until_ready())
     try:
-        done, _ = await asyncio.wait({task, ready}, timeout=ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if task in done:
             task.result()  # raises the startup error
             raise RuntimeError("client stopped before becoming ready")

@@ -88,8 +88,9 @@ class InteractionResult:
         """Wait for the callback (reply, defer, update or modal)."""
         inter = self.interaction
         what = inter.data.get("name") or inter.data.get("custom_id")
-        await self.driver.wait_for(lambda: inter.acknowledged, timeout,
-                                   f"interaction {what!r} was not answered")
+        await self.driver.wait_for(
+            lambda: inter.acknowledged, timeout, f"interaction {what!r} was not answered"
+        )
         msg = self.driver.emu.world.find_message(inter.original_message_id or 0)
         return Response(inter.response_type or 0, msg, inter.modal)
 
@@ -101,17 +102,20 @@ class InteractionResult:
         def done() -> bool:
             m = world.find_message(self.interaction.original_message_id or 0)
             return m is not None and not m.flags & LOADING
+
         await self.driver.wait_for(done, timeout, "deferred response was never completed")
         msg = world.find_message(self.interaction.original_message_id or 0)
         assert msg is not None
         return msg
 
-    async def followups(self, count: int = 1,
-                        timeout: float = 2.0) -> list[Message]:  # noqa: ASYNC109
+    async def followups(self, count: int = 1, timeout: float = 2.0) -> list[Message]:  # noqa: ASYNC109
         """Wait until at least ``count`` follow-up messages exist, return them all."""
         world = self.driver.emu.world
-        await self.driver.wait_for(lambda: len(self.interaction.followup_ids) >= count, timeout,
-                                   f"expected {count} follow-up(s)")
+        await self.driver.wait_for(
+            lambda: len(self.interaction.followup_ids) >= count,
+            timeout,
+            f"expected {count} follow-up(s)",
+        )
         return [m for i in self.interaction.followup_ids if (m := world.find_message(i))]
 
     @property
@@ -151,15 +155,24 @@ class Driver:
     def transcript(self) -> list[TranscriptEntry]:
         return self.emu.transcript
 
-    def requests(self, method: str | None = None, route: str | None = None) -> list[
-            TranscriptEntry]:
+    def requests(
+        self, method: str | None = None, route: str | None = None
+    ) -> list[TranscriptEntry]:
         """Transcript entries filtered by method and/or route template (or path)."""
-        return [e for e in self.emu.transcript
-                if (method is None or e.method == method)
-                and (route is None or route in (e.route, e.path))]
+        return [
+            e
+            for e in self.emu.transcript
+            if (method is None or e.method == method)
+            and (route is None or route in (e.route, e.path))
+        ]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 2.0,  # noqa: ASYNC109
-                       message: str = "condition not met", interval: float = 0.005) -> Any:
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 2.0,  # noqa: ASYNC109
+        message: str = "condition not met",
+        interval: float = 0.005,
+    ) -> Any:
         """Poll ``predicate`` (sync, or returning an awaitable) until truthy; return its value."""
         deadline = time.monotonic() + timeout
         while True:
@@ -173,12 +186,19 @@ class Driver:
             await asyncio.sleep(interval)
 
     # ================================================================ people
-    async def add_member(self, name: str, roles: Iterable[Role | int] = (), *,
-                         dm_closed: bool = False, dispatch: bool = True) -> Member:
+    async def add_member(
+        self,
+        name: str,
+        roles: Iterable[Role | int] = (),
+        *,
+        dm_closed: bool = False,
+        dispatch: bool = True,
+    ) -> Member:
         """A person joins the guild (dispatches GUILD_MEMBER_ADD)."""
         user = self.world.create_user(name)
-        return self.world.add_member(self.guild, user, [_id(r) for r in roles],
-                                     dm_closed=dm_closed, dispatch=dispatch)
+        return self.world.add_member(
+            self.guild, user, [_id(r) for r in roles], dm_closed=dm_closed, dispatch=dispatch
+        )
 
     create_member = add_member
 
@@ -212,15 +232,28 @@ class Driver:
             member.roles.remove(_id(role))
             self.world.member_updated(self.guild, member)
 
-    async def create_channel(self, name: str, type: int = 0, *, parent: Channel | None = None,
-                             overwrites: Iterable[Overwrite] = (), **kw: Any) -> Channel:
+    async def create_channel(
+        self,
+        name: str,
+        type: int = 0,
+        *,
+        parent: Channel | None = None,
+        overwrites: Iterable[Overwrite] = (),
+        **kw: Any,
+    ) -> Channel:
         """Create a channel as the guild owner would (no bot permission checks)."""
-        return self.world.create_channel(self.guild, name, type,
-                                         parent_id=parent.id if parent else None,
-                                         overwrites=list(overwrites), **kw)
+        return self.world.create_channel(
+            self.guild,
+            name,
+            type,
+            parent_id=parent.id if parent else None,
+            overwrites=list(overwrites),
+            **kw,
+        )
 
-    async def create_thread(self, member: Member, parent: Channel, name: str,
-                            private: bool = False) -> Channel:
+    async def create_thread(
+        self, member: Member, parent: Channel, name: str, private: bool = False
+    ) -> Channel:
         perms = self.permissions(member, parent)
         need = P.CREATE_PRIVATE_THREADS if private else P.CREATE_PUBLIC_THREADS
         if not P.has(perms, need):
@@ -228,10 +261,16 @@ class Driver:
         return self.world.create_thread(parent, name, 12 if private else 11, member.user)
 
     # ================================================================ acting
-    async def send_message(self, member: Member, channel: Channel, content: str = "", *,
-                           embeds: list[dict[str, Any]] | None = None,
-                           files: dict[str, bytes] | None = None,
-                           reply_to: Message | None = None) -> Message:
+    async def send_message(
+        self,
+        member: Member,
+        channel: Channel,
+        content: str = "",
+        *,
+        embeds: list[dict[str, Any]] | None = None,
+        files: dict[str, bytes] | None = None,
+        reply_to: Message | None = None,
+    ) -> Message:
         """A member posts in a channel/thread (dispatches MESSAGE_CREATE)."""
         perms = self.permissions(member, channel)
         need = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
@@ -246,13 +285,23 @@ class Driver:
             raise DriverError("content over 2000 characters")
         ref = None
         if reply_to is not None:
-            ref = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(channel.id),
-                   "guild_id": str(self.guild.id)}
+            ref = {
+                "type": 0,
+                "message_id": str(reply_to.id),
+                "channel_id": str(channel.id),
+                "guild_id": str(self.guild.id),
+            }
         return self.world.post_message(
-            channel, member.user, content=content, embeds=embeds,
-            attachments=self._attachments(channel.id, files or {}), type=19 if ref else 0,
-            message_reference=ref, nonce=str(new_snowflake()),
-            allow_everyone=P.has(perms, P.MENTION_EVERYONE))
+            channel,
+            member.user,
+            content=content,
+            embeds=embeds,
+            attachments=self._attachments(channel.id, files or {}),
+            type=19 if ref else 0,
+            message_reference=ref,
+            nonce=str(new_snowflake()),
+            allow_everyone=P.has(perms, P.MENTION_EVERYONE),
+        )
 
     async def send_dm(self, member: Member, content: str) -> Message:
         """A member writes to the bot in DMs (dispatches MESSAGE_CREATE, DIRECT_MESSAGES)."""
@@ -265,8 +314,16 @@ class Driver:
             aid = new_snowflake()
             self.world.files[aid] = data
             url = self.emu.attachment_url(aid, name)
-            out.append({"id": str(aid), "filename": name, "size": len(data), "url": url,
-                        "proxy_url": url, "content_type": "application/octet-stream"})
+            out.append(
+                {
+                    "id": str(aid),
+                    "filename": name,
+                    "size": len(data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": "application/octet-stream",
+                }
+            )
         return out
 
     # ---------------------------------------------------------------- interactions
@@ -277,17 +334,25 @@ class Driver:
             cmds += self.world.commands.get((app, None), [])
         return cmds
 
-    async def invoke_slash(self, member: Member, command: str,
-                           options: dict[str, Any] | None = None, *,
-                           channel: Channel | None = None) -> InteractionResult:
+    async def invoke_slash(
+        self,
+        member: Member,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        channel: Channel | None = None,
+    ) -> InteractionResult:
         """Run ``/name [group] [sub]`` with ``options`` as ``member`` would."""
         channel = channel or self._default_channel(member)
         parts = command.split()
-        cmd = next((c for c in self.synced_commands()
-                    if c["name"] == parts[0] and c["type"] == 1), None)
+        cmd = next(
+            (c for c in self.synced_commands() if c["name"] == parts[0] and c["type"] == 1), None
+        )
         if cmd is None:
-            raise UnsyncedCommandError(f"/{parts[0]} is not synced to the guild "
-                                       f"(synced: {[c['name'] for c in self.synced_commands()]})")
+            raise UnsyncedCommandError(
+                f"/{parts[0]} is not synced to the guild "
+                f"(synced: {[c['name'] for c in self.synced_commands()]})"
+            )
         if not self.can_view(member, channel):
             raise DriverError(f"{member.name} cannot see #{channel.name}")
         required = cmd.get("default_member_permissions")
@@ -298,8 +363,7 @@ class Driver:
         top: list[dict[str, Any]] = []
         container = top
         for name in parts[1:]:
-            sub = next((o for o in schema_opts if o["name"] == name and o["type"] in (1, 2)),
-                       None)
+            sub = next((o for o in schema_opts if o["name"] == name and o["type"] in (1, 2)), None)
             if sub is None:
                 raise DriverError(f"/{command}: no subcommand {name!r}")
             node: dict[str, Any] = {"name": name, "type": sub["type"], "options": []}
@@ -309,16 +373,20 @@ class Driver:
         if any(o["type"] in (1, 2) for o in schema_opts):
             raise DriverError(f"/{command} needs a subcommand")
         container.extend(self._options(schema_opts, options or {}, resolved, command))
-        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1,
-                                "options": top}
+        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": top}
         if "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
         if resolved:
             data["resolved"] = resolved
         return self._dispatch_interaction(member, channel, 2, data)
 
-    def _options(self, schema: list[dict[str, Any]], given: dict[str, Any],
-                 resolved: dict[str, dict[str, Any]], command: str) -> list[dict[str, Any]]:
+    def _options(
+        self,
+        schema: list[dict[str, Any]],
+        given: dict[str, Any],
+        resolved: dict[str, dict[str, Any]],
+        command: str,
+    ) -> list[dict[str, Any]]:
         out = []
         known = {o["name"]: o for o in schema}
         for name in given:
@@ -330,12 +398,18 @@ class Driver:
                 if opt.get("required"):
                     raise DriverError(f"/{command}: missing required option {name!r}")
                 continue
-            out.append({"name": name, "type": opt["type"],
-                        "value": self._option_value(opt, given[name], resolved, command)})
+            out.append(
+                {
+                    "name": name,
+                    "type": opt["type"],
+                    "value": self._option_value(opt, given[name], resolved, command),
+                }
+            )
         return out
 
-    def _option_value(self, opt: dict[str, Any], value: Any,
-                      resolved: dict[str, dict[str, Any]], command: str) -> Any:
+    def _option_value(
+        self, opt: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]], command: str
+    ) -> Any:
         t, name = opt["type"], opt["name"]
 
         def bad(why: str) -> DriverError:
@@ -386,8 +460,11 @@ class Driver:
             types = opt.get("channel_types")
             if types and ch.type not in types:
                 raise bad(f"channel type {ch.type} not allowed ({types})")
-            data = {k: v for k, v in ch.payload().items()
-                    if k in ("id", "name", "type", "parent_id", "thread_metadata", "guild_id")}
+            data = {
+                k: v
+                for k, v in ch.payload().items()
+                if k in ("id", "name", "type", "parent_id", "thread_metadata", "guild_id")
+            }
             data["permissions"] = str(self.world.permissions(self.bot.id, ch))
             resolved.setdefault("channels", {})[str(ch.id)] = data
             return str(ch.id)
@@ -397,8 +474,14 @@ class Driver:
             self.world.files[aid] = content
             url = self.emu.attachment_url(aid, filename)
             resolved.setdefault("attachments", {})[str(aid)] = {
-                "id": str(aid), "filename": filename, "size": len(content), "url": url,
-                "proxy_url": url, "content_type": "application/octet-stream", "ephemeral": True}
+                "id": str(aid),
+                "filename": filename,
+                "size": len(content),
+                "url": url,
+                "proxy_url": url,
+                "content_type": "application/octet-stream",
+                "ephemeral": True,
+            }
             return str(aid)
         if t == 9:
             raise bad("expected a Member, User or Role")
@@ -410,8 +493,9 @@ class Driver:
         member = self.guild.members.get(user.id)
         if member is not None:
             resolved.setdefault("members", {})[str(user.id)] = {
-                **member.payload(with_user=False), "permissions": str(
-                    P.guild_permissions(self.guild, member))}
+                **member.payload(with_user=False),
+                "permissions": str(P.guild_permissions(self.guild, member)),
+            }
 
     def _default_channel(self, member: Member) -> Channel:
         for ch in self.guild.live_channels():
@@ -419,12 +503,24 @@ class Driver:
                 return ch
         raise DriverError("no text channel visible to the member; pass channel=")
 
-    def _dispatch_interaction(self, member: Member, channel: Channel, itype: int,
-                              data: dict[str, Any], message: Message | None = None,
-                              ) -> InteractionResult:
-        inter = Interaction(new_snowflake(), new_token("aW50ZXJhY3Rpb24"), itype, self.guild.id,
-                            channel.id, member.user, data,
-                            message_id=message.id if message else None)
+    def _dispatch_interaction(
+        self,
+        member: Member,
+        channel: Channel,
+        itype: int,
+        data: dict[str, Any],
+        message: Message | None = None,
+    ) -> InteractionResult:
+        inter = Interaction(
+            new_snowflake(),
+            new_token("aW50ZXJhY3Rpb24"),
+            itype,
+            self.guild.id,
+            channel.id,
+            member.user,
+            data,
+            message_id=message.id if message else None,
+        )
         self.world.interactions[inter.id] = inter
         perms = self.permissions(member, channel)
         payload: dict[str, Any] = {
@@ -448,8 +544,9 @@ class Driver:
             "attachment_size_limit": 10 * 1024 * 1024,
         }
         if message is not None:
-            payload["message"] = self.world.rest_payload(message) if not message.ephemeral \
-                else message.payload()
+            payload["message"] = (
+                self.world.rest_payload(message) if not message.ephemeral else message.payload()
+            )
         inter.created = time.monotonic()
         self.world.emit(Event("INTERACTION_CREATE", payload))
         return InteractionResult(self, inter)
@@ -463,6 +560,7 @@ class Driver:
                     yield c["accessory"]
                 if isinstance(c.get("component"), dict):
                     yield c["component"]
+
         for comp in walk(message.components):
             if comp.get("custom_id") == custom_id:
                 return comp
@@ -477,8 +575,9 @@ class Driver:
             raise DriverError(f"{member.name} cannot see message {message.id}")
         return ch
 
-    async def click_button(self, member: Member, message: Message,
-                           custom_id: str) -> InteractionResult:
+    async def click_button(
+        self, member: Member, message: Message, custom_id: str
+    ) -> InteractionResult:
         ch = self._check_message_visible(member, message)
         comp = self._find_component(message, custom_id)
         if comp.get("type") != 2 or comp.get("style") in (5, 6):
@@ -490,8 +589,9 @@ class Driver:
             data["id"] = comp["id"]
         return self._dispatch_interaction(member, ch, 3, data, message)
 
-    async def select(self, member: Member, message: Message, custom_id: str,
-                     values: list[Any]) -> InteractionResult:
+    async def select(
+        self, member: Member, message: Message, custom_id: str, values: list[Any]
+    ) -> InteractionResult:
         ch = self._check_message_visible(member, message)
         comp = self._find_component(message, custom_id)
         ctype = comp.get("type")
@@ -512,13 +612,16 @@ class Driver:
             data["values"] = list(values)
         else:
             opt_type = {5: 6, 6: 8, 7: 7, 8: 9}[ctype]
-            data["values"] = [self._option_value({"type": opt_type, "name": custom_id}, v,
-                                                 resolved, custom_id) for v in values]
+            data["values"] = [
+                self._option_value({"type": opt_type, "name": custom_id}, v, resolved, custom_id)
+                for v in values
+            ]
             data["resolved"] = resolved
         return self._dispatch_interaction(member, ch, 3, data, message)
 
-    async def submit_modal(self, member: Member, source: InteractionResult | dict[str, Any],
-                           values: dict[str, Any]) -> InteractionResult:
+    async def submit_modal(
+        self, member: Member, source: InteractionResult | dict[str, Any], values: dict[str, Any]
+    ) -> InteractionResult:
         """Fill in and submit the modal the bot showed (``source``: the InteractionResult)."""
         if isinstance(source, InteractionResult):
             modal = source.interaction.modal
@@ -548,8 +651,7 @@ class Driver:
                     raise DriverError(f"text input {cid!r} takes a string")
                 if c.get("required", True) and not value:
                     raise DriverError(f"text input {cid!r} is required")
-                if value and not c.get("min_length", 0) <= len(value) <= c.get("max_length",
-                                                                                4000):
+                if value and not c.get("min_length", 0) <= len(value) <= c.get("max_length", 4000):
                     raise DriverError(f"text input {cid!r}: length out of range")
                 out["value"] = value
             else:
@@ -558,11 +660,21 @@ class Driver:
 
         for top in modal.get("components") or []:
             if top["type"] == 1:
-                comps.append({"type": 1, **({"id": top["id"]} if "id" in top else {}),
-                              "components": [fill(c) for c in top.get("components") or []]})
+                comps.append(
+                    {
+                        "type": 1,
+                        **({"id": top["id"]} if "id" in top else {}),
+                        "components": [fill(c) for c in top.get("components") or []],
+                    }
+                )
             elif top["type"] == 18:
-                comps.append({"type": 18, **({"id": top["id"]} if "id" in top else {}),
-                              "component": fill(top["component"])})
+                comps.append(
+                    {
+                        "type": 18,
+                        **({"id": top["id"]} if "id" in top else {}),
+                        "component": fill(top["component"]),
+                    }
+                )
             else:
                 comps.append(fill(top))
         if unknown:
@@ -596,8 +708,14 @@ class Driver:
         return self.world.can_view(member.id, channel)
 
     def messages(self, channel: Channel, *, include_ephemeral: bool = False) -> list[Message]:
-        return sorted((m for m in self.world.channel_messages(channel.id)
-                       if include_ephemeral or not m.ephemeral), key=lambda m: m.id)
+        return sorted(
+            (
+                m
+                for m in self.world.channel_messages(channel.id)
+                if include_ephemeral or not m.ephemeral
+            ),
+            key=lambda m: m.id,
+        )
 
     def visible_messages(self, member: Member, channel: Channel) -> list[Message]:
         """What ``member`` sees in ``channel``: nothing without VIEW/READ_HISTORY,
@@ -605,12 +723,22 @@ class Driver:
         perms = self.permissions(member, channel)
         if not P.has(perms, P.VIEW_CHANNEL, P.READ_MESSAGE_HISTORY):
             return []
-        return [m for m in self.messages(channel, include_ephemeral=True)
-                if m.ephemeral_for in (None, member.id)]
+        return [
+            m
+            for m in self.messages(channel, include_ephemeral=True)
+            if m.ephemeral_for in (None, member.id)
+        ]
 
     def ephemeral_answers(self, member: Member) -> list[Message]:
-        return sorted((m for msgs in self.world.messages.values() for m in msgs.values()
-                       if not m.deleted and m.ephemeral_for == member.id), key=lambda m: m.id)
+        return sorted(
+            (
+                m
+                for msgs in self.world.messages.values()
+                for m in msgs.values()
+                if not m.deleted and m.ephemeral_for == member.id
+            ),
+            key=lambda m: m.id,
+        )
 
     def dm_channel(self, member: Member) -> Channel | None:
         for ch in self.world.channels.values():
@@ -622,11 +750,14 @@ class Driver:
         ch = self.dm_channel(member)
         return self.messages(ch) if ch else []
 
-    def threads(self, parent: Channel | None = None, *,
-                include_archived: bool = True) -> list[Channel]:
-        return [t for t in self.guild.live_threads()
-                if (parent is None or t.parent_id == parent.id)
-                and (include_archived or not t.archived)]
+    def threads(
+        self, parent: Channel | None = None, *, include_archived: bool = True
+    ) -> list[Channel]:
+        return [
+            t
+            for t in self.guild.live_threads()
+            if (parent is None or t.parent_id == parent.id) and (include_archived or not t.archived)
+        ]
 
     def forum_posts(self, forum: Channel) -> list[Channel]:
         return self.threads(forum)

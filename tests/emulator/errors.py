@@ -33,8 +33,12 @@ MAX_ACTIVE_THREADS = (400, 160006, "Maximum number of active threads reached")
 class ApiError(Exception):
     """Raised by handlers; rendered as Discord's ``{"code", "message", "errors"?}``."""
 
-    def __init__(self, spec: tuple[int, int, str], errors: dict[str, Any] | None = None,
-                 message: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: tuple[int, int, str],
+        errors: dict[str, Any] | None = None,
+        message: str | None = None,
+    ) -> None:
         self.status, self.code, default = spec
         self.message = message or default
         self.errors = errors

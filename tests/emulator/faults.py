@@ -49,16 +49,24 @@ class Faults:
     _delays: list[_Delay] = field(default_factory=list)
     injected: int = 0
 
-    def fail_next(self, method: str, route: str, status: int = 500, count: int = 1,
-                  retry_after: float = 0.05, code: int = 0,
-                  is_global: bool = False) -> None:
+    def fail_next(
+        self,
+        method: str,
+        route: str,
+        status: int = 500,
+        count: int = 1,
+        retry_after: float = 0.05,
+        code: int = 0,
+        is_global: bool = False,
+    ) -> None:
         """Make the next ``count`` matching requests fail with ``status``.
 
         429 responses are shaped like Discord's (JSON retry_after, ``Via`` and
         ``Retry-After`` headers) so discord.py retries them.
         """
-        self._failures.append(_Failure(method.upper(), route, status, count, retry_after,
-                                       code, is_global))
+        self._failures.append(
+            _Failure(method.upper(), route, status, count, retry_after, code, is_global)
+        )
 
     def delay(self, route: str, seconds: float, method: str = "*") -> None:
         """Delay every matching response by ``seconds`` (until ``clear()``)."""
@@ -79,5 +87,6 @@ class Faults:
         return None
 
     def delay_for(self, method: str, template: str, path: str) -> float:
-        return sum(d.seconds for d in self._delays
-                   if _matches(d.pattern, method, d.method, template, path))
+        return sum(
+            d.seconds for d in self._delays if _matches(d.pattern, method, d.method, template, path)
+        )

@@ -33,8 +33,11 @@ log = logging.getLogger(__name__)
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE, RESUME, RECONNECT = 0, 1, 2, 3, 4, 6, 7
 REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 8, 9, 10, 11
 
-PRIVILEGED = {GUILD_MEMBERS: "GUILD_MEMBERS", GUILD_PRESENCES: "GUILD_PRESENCES",
-              MESSAGE_CONTENT: "MESSAGE_CONTENT"}
+PRIVILEGED = {
+    GUILD_MEMBERS: "GUILD_MEMBERS",
+    GUILD_PRESENCES: "GUILD_PRESENCES",
+    MESSAGE_CONTENT: "MESSAGE_CONTENT",
+}
 
 
 @dataclass(eq=False)
@@ -86,9 +89,16 @@ class Gateway:
         writer = asyncio.create_task(self._writer(conn))
         try:
             await self.open.wait()
-            self._send(conn, {"op": HELLO, "d": {
-                "heartbeat_interval": int(self.emu.heartbeat_interval * 1000),
-                "_trace": ["[\"emulator-gateway\"]"]}})
+            self._send(
+                conn,
+                {
+                    "op": HELLO,
+                    "d": {
+                        "heartbeat_interval": int(self.emu.heartbeat_interval * 1000),
+                        "_trace": ['["emulator-gateway"]'],
+                    },
+                },
+            )
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
                     await self._on_frame(conn, json.loads(msg.data))
@@ -122,7 +132,8 @@ class Gateway:
             try:
                 if conn.compressor is not None:
                     data = conn.compressor.compress(text.encode()) + conn.compressor.flush(
-                        zlib.Z_SYNC_FLUSH)
+                        zlib.Z_SYNC_FLUSH
+                    )
                     await conn.ws.send_bytes(data)
                 else:
                     await conn.ws.send_str(text)
@@ -192,7 +203,7 @@ class Gateway:
             "resume_gateway_url": emu.gateway_url,
             "auth": {},
             "application": {"id": str(emu.application_id), "flags": emu.application_flags},
-            "_trace": ["[\"emulator-gateway\"]"],
+            "_trace": ['["emulator-gateway"]'],
         }
         if "shard" in data:
             ready["shard"] = data["shard"]
@@ -219,7 +230,7 @@ class Gateway:
                 self._send(conn, frame)
         session.resumes += 1
         self.resumes += 1
-        self._dispatch_to(session, "RESUMED", {"_trace": ["[\"emulator-gateway\"]"]})
+        self._dispatch_to(session, "RESUMED", {"_trace": ['["emulator-gateway"]']})
 
     def _request_members(self, conn: Connection, data: dict[str, Any]) -> None:
         session = conn.session
@@ -246,8 +257,12 @@ class Gateway:
         if limit:
             members = members[:limit]
         chunk: dict[str, Any] = {
-            "guild_id": str(guild.id), "members": [m.payload() for m in members],
-            "chunk_index": 0, "chunk_count": 1, "not_found": not_found}
+            "guild_id": str(guild.id),
+            "members": [m.payload() for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": not_found,
+        }
         if data.get("nonce") is not None:
             chunk["nonce"] = data["nonce"]
         if data.get("presences"):
@@ -269,8 +284,12 @@ class Gateway:
             if event.intent is not None and not session.intents & event.intent:
                 continue
             ch = event.channel
-            if ch is not None and ch.guild_id is not None and world.bot is not None \
-                    and not world.can_view(world.bot.id, ch):
+            if (
+                ch is not None
+                and ch.guild_id is not None
+                and world.bot is not None
+                and not world.can_view(world.bot.id, ch)
+            ):
                 continue
             data = event.data
             if event.without_content is not None and not session.intents & MESSAGE_CONTENT:
@@ -291,8 +310,9 @@ class Gateway:
         for conn in dropping:
             self._close(conn, code, "dropped by emulator")
         if dropping:
-            await asyncio.wait([asyncio.ensure_future(c.closed.wait()) for c in dropping],
-                               timeout=2.0)
+            await asyncio.wait(
+                [asyncio.ensure_future(c.closed.wait()) for c in dropping], timeout=2.0
+            )
 
     def send_op(self, op: int, d: Any) -> None:
         for conn in list(self.connections):

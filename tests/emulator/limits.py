@@ -37,8 +37,13 @@ def check_message(body: dict[str, Any], prefix: str = "") -> list[Problem]:
                 problems += p
                 total += size
         if total > EMBED_TOTAL:
-            problems.append((f"{prefix}embeds", "MAX_EMBED_SIZE_EXCEEDED",
-                             f"Embed size exceeds maximum size of {EMBED_TOTAL}"))
+            problems.append(
+                (
+                    f"{prefix}embeds",
+                    "MAX_EMBED_SIZE_EXCEEDED",
+                    f"Embed size exceeds maximum size of {EMBED_TOTAL}",
+                )
+            )
     components = body.get("components") or []
     flags = body.get("flags") or 0
     if isinstance(components, list) and not (isinstance(flags, int) and flags & IS_COMPONENTS_V2):

@@ -125,8 +125,10 @@ def channel_permissions(guild: Guild, member: Member, channel: Channel) -> int:
             return 0
         if not perms & SEND_MESSAGES:
             perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | EMBED_LINKS | ATTACH_FILES)
-    if channel.type == 12 and not perms & MANAGE_THREADS and member.user.id not in (
-        channel.thread_members
+    if (
+        channel.type == 12
+        and not perms & MANAGE_THREADS
+        and member.user.id not in (channel.thread_members)
     ):
         # A private thread is only visible to its members and thread moderators.
         return 0

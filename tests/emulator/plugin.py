@@ -25,8 +25,9 @@ from .spec import SPEC_ENV, SPEC_SOURCE, default_spec_path, load_spec
 
 _MISSING_NOTICE = (
     "Discord OpenAPI spec not found at {path}: request-body validation against the spec "
-    "is SKIPPED. The file is specs/openapi.json from " + SPEC_SOURCE +
-    "; point ${env} at it to enable validation."
+    "is SKIPPED. The file is specs/openapi.json from "
+    + SPEC_SOURCE
+    + "; point ${env} at it to enable validation."
 )
 
 
@@ -54,12 +55,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"WARNING: {message}"]
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
-                            config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     message = _spec_missing_message()
     if message is not None:
-        terminalreporter.write_sep("=", "discord emulator: spec validation skipped",
-                                   yellow=True, bold=True)
+        terminalreporter.write_sep(
+            "=", "discord emulator: spec validation skipped", yellow=True, bold=True
+        )
         terminalreporter.write_line(message, yellow=True)
 
 
@@ -96,8 +97,7 @@ async def emulator_factory() -> AsyncIterator[EmulatorFactory]:
         await emu.stop()
         problems += _problems(emu)
     if problems:
-        pytest.fail("Discord emulator found problems:\n  " + "\n  ".join(problems),
-                    pytrace=False)
+        pytest.fail("Discord emulator found problems:\n  " + "\n  ".join(problems), pytrace=False)
 
 
 @pytest_asyncio.fixture

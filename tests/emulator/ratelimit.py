@@ -47,8 +47,7 @@ class RateLimits:
     @classmethod
     def off(cls) -> RateLimits:
         """Headers only, generous numbers (the fixture default: fast tests)."""
-        return cls(enforce=False, global_per_second=10_000, default_limit=10_000,
-                   default_per=1.0)
+        return cls(enforce=False, global_per_second=10_000, default_limit=10_000, default_per=1.0)
 
     @classmethod
     def discord(cls) -> RateLimits:
@@ -70,13 +69,24 @@ class RateLimits:
             default_limit=50,
             default_per=1.0,
             rules=[
-                Rule("message-create", "POST", "/channels/{channel_id}/messages", 5, 5.0,
-                     "channel_id"),
-                Rule("channel-create", "POST", "/guilds/{guild_id}/channels", 10, 10.0,
-                     "guild_id"),
+                Rule(
+                    "message-create",
+                    "POST",
+                    "/channels/{channel_id}/messages",
+                    5,
+                    5.0,
+                    "channel_id",
+                ),
+                Rule("channel-create", "POST", "/guilds/{guild_id}/channels", 10, 10.0, "guild_id"),
                 Rule("channel-edit", "PATCH", "/channels/{channel_id}", 2, 10.0, "channel_id"),
-                Rule("member-roles", "*", "/guilds/{guild_id}/members/{user_id}/roles", 10, 10.0,
-                     "guild_id"),
+                Rule(
+                    "member-roles",
+                    "*",
+                    "/guilds/{guild_id}/members/{user_id}/roles",
+                    10,
+                    10.0,
+                    "guild_id",
+                ),
                 Rule("interaction", "*", "/interactions/", 1000, 1.0, None),
                 Rule("webhook", "*", "/webhooks/", 5, 2.0, "webhook_id"),
             ],

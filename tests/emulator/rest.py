@@ -48,6 +48,7 @@ class Router:
             self.routes[(method, template)] = Route(method, template, fn, auth)
             self._index = None
             return fn
+
         return deco
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
@@ -56,7 +57,7 @@ class Router:
         found = self._index.match(path)
         if found is None or (method, found[0]) not in self.routes:
             # another template might match with this method (e.g. literal vs param)
-            for (m, t) in self.routes:
+            for m, t in self.routes:
                 if m == method and re.fullmatch(_rx(t), path):
                     return t, re.fullmatch(_rx(t), path).groupdict()  # type: ignore[union-attr]
             return None
@@ -163,9 +164,17 @@ async def my_guilds(ctx: Context) -> Result:
     out = []
     for g in ctx.world.guilds.values():
         if ctx.bot.id in g.members:
-            out.append({"id": str(g.id), "name": g.name, "icon": None, "banner": None,
-                        "owner": False, "permissions": str(ctx.guild_perms(g)),
-                        "features": []})
+            out.append(
+                {
+                    "id": str(g.id),
+                    "name": g.name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": False,
+                    "permissions": str(ctx.guild_perms(g)),
+                    "features": [],
+                }
+            )
     return 200, out
 
 
@@ -173,17 +182,31 @@ async def my_guilds(ctx: Context) -> Result:
 async def application_info(ctx: Context) -> Result:
     emu = ctx.emu
     return 200, {
-        "id": str(emu.application_id), "name": ctx.bot.username, "icon": None,
-        "description": "", "summary": "", "type": None, "hook": True,
-        "bot_public": True, "bot_require_code_grant": False,
-        "verify_key": "0" * 64, "flags": emu.application_flags,
-        "owner": emu.owner.payload(), "team": None, "bot": ctx.bot.payload(),
+        "id": str(emu.application_id),
+        "name": ctx.bot.username,
+        "icon": None,
+        "description": "",
+        "summary": "",
+        "type": None,
+        "hook": True,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "flags": emu.application_flags,
+        "owner": emu.owner.payload(),
+        "team": None,
+        "bot": ctx.bot.payload(),
         "approximate_guild_count": len(emu.world.guilds),
         "approximate_user_install_count": 0,
-        "interactions_endpoint_url": None, "role_connections_verification_url": None,
-        "event_webhooks_url": None, "event_webhooks_status": 1,
-        "redirect_uris": [], "tags": [], "integration_types_config": {"0": {}},
-        "is_monetized": False, "storefront_available": False,
+        "interactions_endpoint_url": None,
+        "role_connections_verification_url": None,
+        "event_webhooks_url": None,
+        "event_webhooks_status": 1,
+        "redirect_uris": [],
+        "tags": [],
+        "integration_types_config": {"0": {}},
+        "is_monetized": False,
+        "storefront_available": False,
     }
 
 
@@ -194,9 +217,16 @@ async def gateway(ctx: Context) -> Result:
 
 @route("GET", "/gateway/bot")
 async def gateway_bot(ctx: Context) -> Result:
-    return 200, {"url": ctx.emu.gateway_url, "shards": 1,
-                 "session_start_limit": {"total": 1000, "remaining": 999,
-                                         "reset_after": 86_400_000, "max_concurrency": 1}}
+    return 200, {
+        "url": ctx.emu.gateway_url,
+        "shards": 1,
+        "session_start_limit": {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 86_400_000,
+            "max_concurrency": 1,
+        },
+    }
 
 
 @route("POST", "/users/@me/channels")
@@ -229,8 +259,11 @@ async def guild_channels(ctx: Context) -> Result:
 async def active_threads(ctx: Context) -> Result:
     guild = ctx.guild()
     threads = [t for t in ctx.world.active_threads(guild) if ctx.world.can_view(ctx.bot.id, t)]
-    members = [{"id": str(t.id), "user_id": str(ctx.bot.id), "join_timestamp": t.created_at,
-                "flags": 0} for t in threads if ctx.bot.id in t.thread_members]
+    members = [
+        {"id": str(t.id), "user_id": str(ctx.bot.id), "join_timestamp": t.created_at, "flags": 0}
+        for t in threads
+        if ctx.bot.id in t.thread_members
+    ]
     return 200, {"threads": [t.payload() for t in threads], "members": members}
 
 
@@ -242,17 +275,32 @@ def _parse_overwrites(ctx: Context, guild: Guild, raw: Any) -> list[Overwrite]:
             otype = int(ow.get("type") if ow.get("type") is not None else 0)
             allow, deny = int(ow.get("allow") or 0), int(ow.get("deny") or 0)
         except (KeyError, TypeError, ValueError):
-            raise invalid_form([(f"permission_overwrites.{i}", "BASE_TYPE_INVALID",
-                                 "Invalid permission overwrite.")]) from None
+            raise invalid_form(
+                [
+                    (
+                        f"permission_overwrites.{i}",
+                        "BASE_TYPE_INVALID",
+                        "Invalid permission overwrite.",
+                    )
+                ]
+            ) from None
         if (otype == 0 and oid not in guild.roles) or (otype == 1 and oid not in ctx.world.users):
-            raise invalid_form([(f"permission_overwrites.{i}.id", "UNKNOWN_OVERWRITE_TARGET",
-                                 "Unknown role or user for overwrite.")])
+            raise invalid_form(
+                [
+                    (
+                        f"permission_overwrites.{i}.id",
+                        "UNKNOWN_OVERWRITE_TARGET",
+                        "Unknown role or user for overwrite.",
+                    )
+                ]
+            )
         out.append(Overwrite(oid, otype, allow, deny))
     return out
 
 
-def _check_overwrite_grant(ctx: Context, guild: Guild, overwrites: list[Overwrite],
-                           reference: Channel | None) -> None:
+def _check_overwrite_grant(
+    ctx: Context, guild: Guild, overwrites: list[Overwrite], reference: Channel | None
+) -> None:
     """Bots may only allow/deny permissions they hold themselves (unless ADMINISTRATOR)."""
     if not overwrites:
         return
@@ -273,14 +321,16 @@ async def create_channel(ctx: Context) -> Result:
     body = ctx.json
     ctype = body.get("type") or 0
     if ctype not in (0, 2, 4, 5, 13, 14, 15, 16):
-        raise invalid_form([("type", "BASE_TYPE_CHOICES",
-                             "Value must be one of {0, 2, 4, 5, 13, 14, 15, 16}.")])
+        raise invalid_form(
+            [("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 2, 4, 5, 13, 14, 15, 16}.")]
+        )
     parent = None
     if body.get("parent_id") is not None:
         parent = ctx.world.channel(int(body["parent_id"]))
         if parent is None or parent.guild_id != guild.id or parent.type != 4 or ctype == 4:
-            raise invalid_form([("parent_id", "CHANNEL_PARENT_INVALID",
-                                 "Category does not exist.")])
+            raise invalid_form(
+                [("parent_id", "CHANNEL_PARENT_INVALID", "Category does not exist.")]
+            )
     reference = parent
     perms = ctx.perms(parent) if parent is not None else ctx.guild_perms(guild)
     if not P.has(perms, P.MANAGE_CHANNELS):
@@ -288,24 +338,40 @@ async def create_channel(ctx: Context) -> Result:
     overwrites = _parse_overwrites(ctx, guild, body.get("permission_overwrites"))
     _check_overwrite_grant(ctx, guild, overwrites, reference)
     if len(guild.live_channels()) >= ctx.emu.max_guild_channels:
-        raise ApiError(E.MAX_CHANNELS, message=f"Maximum number of guild channels reached "
-                                               f"({ctx.emu.max_guild_channels})")
+        raise ApiError(
+            E.MAX_CHANNELS,
+            message=f"Maximum number of guild channels reached ({ctx.emu.max_guild_channels})",
+        )
     if parent is not None:
         n = sum(1 for c in guild.live_channels() if c.parent_id == parent.id)
         if n >= ctx.emu.max_category_channels:
-            raise invalid_form([("parent_id", "CHANNEL_PARENT_MAX_CHANNELS",
-                                 f"Maximum number of channels in category reached "
-                                 f"({ctx.emu.max_category_channels})")])
+            raise invalid_form(
+                [
+                    (
+                        "parent_id",
+                        "CHANNEL_PARENT_MAX_CHANNELS",
+                        f"Maximum number of channels in category reached "
+                        f"({ctx.emu.max_category_channels})",
+                    )
+                ]
+            )
     if parent is not None and not body.get("permission_overwrites"):
         # Discord syncs a new child's overwrites with its category when none are given
         # (discord.py sends an empty list in that case).
         overwrites = [Overwrite(o.id, o.type, o.allow, o.deny) for o in parent.overwrites.values()]
     ch = ctx.world.create_channel(
-        guild, body.get("name", ""), ctype, parent_id=parent.id if parent else None,
-        overwrites=overwrites, topic=body.get("topic"), position=body.get("position"),
-        nsfw=bool(body.get("nsfw")), rate_limit_per_user=body.get("rate_limit_per_user") or 0,
-        available_tags=[{**t, "id": str(new_snowflake())}
-                        for t in body.get("available_tags") or []],
+        guild,
+        body.get("name", ""),
+        ctype,
+        parent_id=parent.id if parent else None,
+        overwrites=overwrites,
+        topic=body.get("topic"),
+        position=body.get("position"),
+        nsfw=bool(body.get("nsfw")),
+        rate_limit_per_user=body.get("rate_limit_per_user") or 0,
+        available_tags=[
+            {**t, "id": str(new_snowflake())} for t in body.get("available_tags") or []
+        ],
     )
     return 201, ch.payload()
 
@@ -327,11 +393,20 @@ async def edit_channel(ctx: Context) -> Result:
         perms = ctx.perms(ch)
         if not (ch.owner_id == ctx.bot.id or P.has(perms, P.MANAGE_THREADS)):
             raise ApiError(E.MISSING_PERMISSIONS)
-        if ch.archived and body.get("archived") is not False and not (
-                set(body) <= {"archived", "locked"}):
+        if (
+            ch.archived
+            and body.get("archived") is not False
+            and not (set(body) <= {"archived", "locked"})
+        ):
             raise ApiError(E.THREAD_ARCHIVED)
-        for key in ("name", "archived", "locked", "invitable", "auto_archive_duration",
-                    "rate_limit_per_user"):
+        for key in (
+            "name",
+            "archived",
+            "locked",
+            "invitable",
+            "auto_archive_duration",
+            "rate_limit_per_user",
+        ):
             if key in body and body[key] is not None:
                 setattr(ch, key, body[key])
         if "applied_tags" in body:
@@ -348,8 +423,9 @@ async def edit_channel(ctx: Context) -> Result:
         if pid is not None:
             parent = ctx.world.channel(int(pid))
             if parent is None or parent.type != 4 or parent.guild_id != guild.id:
-                raise invalid_form([("parent_id", "CHANNEL_PARENT_INVALID",
-                                     "Category does not exist.")])
+                raise invalid_form(
+                    [("parent_id", "CHANNEL_PARENT_INVALID", "Category does not exist.")]
+                )
         ch.parent_id = int(pid) if pid is not None else None
     if body.get("name") is not None:
         name = body["name"]
@@ -447,8 +523,11 @@ def _can_manage_role(ctx: Context, guild: Guild, role_id: int) -> None:
         raise ApiError(E.UNKNOWN_ROLE)
     if not P.has(ctx.guild_perms(guild), P.MANAGE_ROLES):
         raise ApiError(E.MISSING_PERMISSIONS)
-    if role.position >= _top_position(guild, guild.members[ctx.bot.id]) or role.managed \
-            or role.id == guild.id:
+    if (
+        role.position >= _top_position(guild, guild.members[ctx.bot.id])
+        or role.managed
+        or role.id == guild.id
+    ):
         raise ApiError(E.MISSING_PERMISSIONS)
 
 
@@ -498,8 +577,9 @@ async def edit_member(ctx: Context) -> Result:
 async def kick_member(ctx: Context) -> Result:
     guild = ctx.guild()
     member = _member(ctx, guild)
-    if not P.has(ctx.guild_perms(guild), P.KICK_MEMBERS) or \
-            _top_position(guild, member) >= _top_position(guild, guild.members[ctx.bot.id]):
+    if not P.has(ctx.guild_perms(guild), P.KICK_MEMBERS) or _top_position(
+        guild, member
+    ) >= _top_position(guild, guild.members[ctx.bot.id]):
         raise ApiError(E.MISSING_PERMISSIONS)
     ctx.world.remove_member(guild, member.id)
     return 204, None
@@ -523,9 +603,14 @@ async def create_role(ctx: Context) -> Result:
         raise ApiError(E.MISSING_PERMISSIONS)
     if len(guild.roles) >= 250:
         raise ApiError(E.MAX_ROLES)
-    role = ctx.world.create_role(guild, body.get("name") or "new role", perms,
-                                 color=body.get("color") or 0, hoist=bool(body.get("hoist")),
-                                 mentionable=bool(body.get("mentionable")))
+    role = ctx.world.create_role(
+        guild,
+        body.get("name") or "new role",
+        perms,
+        color=body.get("color") or 0,
+        hoist=bool(body.get("hoist")),
+        mentionable=bool(body.get("mentionable")),
+    )
     return 200, role.payload()
 
 
@@ -549,8 +634,9 @@ async def edit_role(ctx: Context) -> Result:
             setattr(role, key, body[key])
     if body.get("permissions") is not None:
         role.permissions = int(body["permissions"])
-    ctx.world.emit(Event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id),
-                                                "role": role.payload()}, GUILDS))
+    ctx.world.emit(
+        Event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, GUILDS)
+    )
     return 200, role.payload()
 
 
@@ -565,8 +651,9 @@ async def delete_role(ctx: Context) -> Result:
     for m in guild.members.values():
         if rid in m.roles:
             m.roles.remove(rid)
-    ctx.world.emit(Event("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(rid)},
-                         GUILDS))
+    ctx.world.emit(
+        Event("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(rid)}, GUILDS)
+    )
     return 204, None
 
 

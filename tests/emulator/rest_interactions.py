@@ -33,11 +33,11 @@ def _command_key(ctx: Context) -> tuple[int, int | None]:
     return app, guild_id
 
 
-def _make_command(ctx: Context, body: dict[str, Any], guild_id: int | None,
-                  existing: list[dict[str, Any]]) -> dict[str, Any]:
+def _make_command(
+    ctx: Context, body: dict[str, Any], guild_id: int | None, existing: list[dict[str, Any]]
+) -> dict[str, Any]:
     ctype = body.get("type") or 1
-    prev = next((c for c in existing if c["name"] == body.get("name") and c["type"] == ctype),
-                None)
+    prev = next((c for c in existing if c["name"] == body.get("name") and c["type"] == ctype), None)
     data = {
         "id": prev["id"] if prev else str(new_snowflake()),
         "application_id": str(ctx.emu.application_id),
@@ -65,15 +65,24 @@ def _check_unique(commands: list[dict[str, Any]]) -> None:
     for i, c in enumerate(commands):
         key = (c.get("name"), c.get("type") or 1)
         if key in seen:
-            raise invalid_form([(f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME",
-                                 f"Application command names must be unique ({key[0]})")])
+            raise invalid_form(
+                [
+                    (
+                        f"{i}.name",
+                        "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                        f"Application command names must be unique ({key[0]})",
+                    )
+                ]
+            )
         seen.add(key)
     if sum(1 for c in commands if (c.get("type") or 1) == 1) > 100:
         raise invalid_form([("", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")])
 
 
-for _base in ("/applications/{application_id}/commands",
-              "/applications/{application_id}/guilds/{guild_id}/commands"):
+for _base in (
+    "/applications/{application_id}/commands",
+    "/applications/{application_id}/guilds/{guild_id}/commands",
+):
 
     @route("GET", _base)
     async def list_commands(ctx: Context) -> Result:
@@ -145,23 +154,36 @@ def _interaction_by_token(ctx: Context) -> Interaction:
     raise ApiError(E.UNKNOWN_WEBHOOK)
 
 
-def _response_message(ctx: Context, inter: Interaction, data: dict[str, Any], *,
-                      flags: int, msg_type: int) -> Message:
+def _response_message(
+    ctx: Context, inter: Interaction, data: dict[str, Any], *, flags: int, msg_type: int
+) -> Message:
     ch = ctx.world.channels[inter.channel_id]
-    meta = {"id": str(inter.id), "type": inter.type, "user": inter.user.payload(),
-            "authorizing_integration_owners": {"0": str(inter.guild_id)} if inter.guild_id
-            else {"1": str(inter.user.id)}}
+    meta = {
+        "id": str(inter.id),
+        "type": inter.type,
+        "user": inter.user.payload(),
+        "authorizing_integration_owners": {"0": str(inter.guild_id)}
+        if inter.guild_id
+        else {"1": str(inter.user.id)},
+    }
     if inter.type == 2:
         meta["name"] = inter.data.get("name")
     if inter.message_id is not None:
         meta["interacted_message_id"] = str(inter.message_id)
     return ctx.world.post_message(
-        ch, ctx.bot, content=data.get("content") or "", embeds=data.get("embeds"),
+        ch,
+        ctx.bot,
+        content=data.get("content") or "",
+        embeds=data.get("embeds"),
         components=data.get("components"),
-        attachments=make_attachments(ctx, ch.id, data), flags=flags, type=msg_type,
+        attachments=make_attachments(ctx, ch.id, data),
+        flags=flags,
+        type=msg_type,
         ephemeral_for=inter.user.id if flags & EPHEMERAL else None,
-        interaction_id=inter.id, webhook_id=ctx.emu.application_id,
-        interaction_metadata=meta)
+        interaction_id=inter.id,
+        webhook_id=ctx.emu.application_id,
+        interaction_metadata=meta,
+    )
 
 
 @route("POST", "/interactions/{interaction_id}/{interaction_token}/callback", auth=False)
@@ -181,8 +203,15 @@ async def interaction_callback(ctx: Context) -> Result:
     if inter.type == 4:
         allowed = {8}
     if rtype not in allowed:
-        raise invalid_form([("type", "INTERACTION_RESPONSE_TYPE_INVALID",
-                             "Interaction response type is invalid for this interaction.")])
+        raise invalid_form(
+            [
+                (
+                    "type",
+                    "INTERACTION_RESPONSE_TYPE_INVALID",
+                    "Interaction response type is invalid for this interaction.",
+                )
+            ]
+        )
     if rtype in (4, 7):
         check_message_body(data, "data.", creating=rtype == 4, has_files=bool(ctx.files))
     if rtype == 9:
@@ -192,12 +221,22 @@ async def interaction_callback(ctx: Context) -> Result:
     msg: Message | None = None
     flags = data.get("flags") or 0
     if rtype == 4:
-        msg = _response_message(ctx, inter, data, flags=flags & (EPHEMERAL | 4 | 4096 | 32768),
-                                msg_type=20 if inter.type == 2 else 19)
+        msg = _response_message(
+            ctx,
+            inter,
+            data,
+            flags=flags & (EPHEMERAL | 4 | 4096 | 32768),
+            msg_type=20 if inter.type == 2 else 19,
+        )
         inter.original_message_id = msg.id
     elif rtype == 5:
-        msg = _response_message(ctx, inter, {}, flags=LOADING | (flags & EPHEMERAL),
-                                msg_type=20 if inter.type == 2 else 19)
+        msg = _response_message(
+            ctx,
+            inter,
+            {},
+            flags=LOADING | (flags & EPHEMERAL),
+            msg_type=20 if inter.type == 2 else 19,
+        )
         inter.original_message_id = msg.id
     elif rtype in (6, 7):
         inter.original_message_id = inter.message_id
@@ -220,9 +259,11 @@ async def interaction_callback(ctx: Context) -> Result:
         return 204, None
     info: dict[str, Any] = {"id": str(inter.id), "type": inter.type}
     if msg is not None and rtype in (4, 5):
-        info.update(response_message_id=str(msg.id),
-                    response_message_loading=rtype == 5,
-                    response_message_ephemeral=bool(msg.flags & EPHEMERAL))
+        info.update(
+            response_message_id=str(msg.id),
+            response_message_loading=rtype == 5,
+            response_message_ephemeral=bool(msg.flags & EPHEMERAL),
+        )
     out: dict[str, Any] = {"interaction": info}
     if msg is not None and rtype in (4, 5, 7):
         out["resource"] = {"type": rtype, "message": ctx.world.rest_payload(msg)}
@@ -264,16 +305,19 @@ async def followup(ctx: Context) -> Result:
             changes["attachments"] = atts
         msg = ctx.world.edit_message(original, changes)
     else:
-        msg = _response_message(ctx, inter, body, flags=flags & (EPHEMERAL | 4 | 4096 | 32768),
-                                msg_type=0)
+        msg = _response_message(
+            ctx, inter, body, flags=flags & (EPHEMERAL | 4 | 4096 | 32768), msg_type=0
+        )
         inter.followup_ids.append(msg.id)
     if ctx.query.get("wait", "").lower() in ("1", "true"):
         return 200, ctx.world.rest_payload(msg)
     return 204, None
 
 
-for _tmpl in ("/webhooks/{webhook_id}/{webhook_token}/messages/@original",
-              "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"):
+for _tmpl in (
+    "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+    "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+):
 
     @route("GET", _tmpl, auth=False)
     async def get_webhook_message(ctx: Context) -> Result:
@@ -305,5 +349,3 @@ for _tmpl in ("/webhooks/{webhook_id}/{webhook_token}/messages/@original",
         which = ctx.params.get("message_id", "@original")
         ctx.world.delete_message(_webhook_message(ctx, inter, which))
         return 204, None
-
-

@@ -17,8 +17,12 @@ from .state import Channel, Guild, Message, new_snowflake
 
 
 # =========================================================================== messages
-def make_attachments(ctx: Context, channel_id: int, body: dict[str, Any],
-                     existing: list[dict[str, Any]] | None = None) -> list[dict[str, Any]] | None:
+def make_attachments(
+    ctx: Context,
+    channel_id: int,
+    body: dict[str, Any],
+    existing: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]] | None:
     """Turn multipart ``files[n]`` parts (+ payload ``attachments``) into attachment objects."""
     declared = body.get("attachments")
     if not ctx.files and declared is None:
@@ -42,20 +46,34 @@ def make_attachments(ctx: Context, channel_id: int, body: dict[str, Any],
         filename = meta.get("filename") or part["filename"] or "file"
         url = ctx.emu.attachment_url(aid, filename)
         ctx.world.files[aid] = part["data"]
-        out.append({"id": str(aid), "filename": filename, "size": len(part["data"]),
-                    "url": url, "proxy_url": url,
-                    "content_type": part["content_type"],
-                    **({"description": meta["description"]} if meta.get("description") else {})})
+        out.append(
+            {
+                "id": str(aid),
+                "filename": filename,
+                "size": len(part["data"]),
+                "url": url,
+                "proxy_url": url,
+                "content_type": part["content_type"],
+                **({"description": meta["description"]} if meta.get("description") else {}),
+            }
+        )
     return out
 
 
-def check_message_body(body: dict[str, Any], prefix: str = "", *, creating: bool = True,
-                       has_files: bool = False) -> None:
+def check_message_body(
+    body: dict[str, Any], prefix: str = "", *, creating: bool = True, has_files: bool = False
+) -> None:
     problems = limits.check_message(body, prefix)
     if problems:
         raise invalid_form(problems)
-    if creating and not (body.get("content") or body.get("embeds") or has_files
-                         or body.get("components") or body.get("sticker_ids") or body.get("poll")):
+    if creating and not (
+        body.get("content")
+        or body.get("embeds")
+        or has_files
+        or body.get("components")
+        or body.get("sticker_ids")
+        or body.get("poll")
+    ):
         raise ApiError(E.EMPTY_MESSAGE)
 
 
@@ -66,12 +84,17 @@ def message_for_bot(ctx: Context, msg: Message) -> dict[str, Any]:
 def _writable_channel(ctx: Context, ch: Channel, body: dict[str, Any]) -> None:
     if ch.guild_id is None:
         recipient = ch.recipients[0] if ch.recipients else None
-        member_dm_closed = any(
-            g.members.get(recipient.id) is not None and g.members[recipient.id].dm_closed
-            for g in ctx.world.guilds.values()) if recipient else True
+        member_dm_closed = (
+            any(
+                g.members.get(recipient.id) is not None and g.members[recipient.id].dm_closed
+                for g in ctx.world.guilds.values()
+            )
+            if recipient
+            else True
+        )
         shares_guild = recipient is not None and any(
-            recipient.id in g.members and ctx.bot.id in g.members
-            for g in ctx.world.guilds.values())
+            recipient.id in g.members and ctx.bot.id in g.members for g in ctx.world.guilds.values()
+        )
         if member_dm_closed or not shares_guild:
             raise ApiError(E.CANNOT_DM)
         return
@@ -105,20 +128,32 @@ async def create_message(ctx: Context) -> Result:
     ref = body.get("message_reference")
     if ref:
         target = ctx.world.channel_messages(int(ref.get("channel_id") or ch.id))
-        if not any(m.id == int(ref["message_id"]) for m in target) and \
-                ref.get("fail_if_not_exists", True):
-            raise invalid_form([("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
-                                 "Unknown message")])
-        ref = {"type": ref.get("type", 0), "message_id": str(ref["message_id"]),
-               "channel_id": str(ref.get("channel_id") or ch.id),
-               **({"guild_id": str(ch.guild_id)} if ch.guild_id else {})}
+        if not any(m.id == int(ref["message_id"]) for m in target) and ref.get(
+            "fail_if_not_exists", True
+        ):
+            raise invalid_form(
+                [("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")]
+            )
+        ref = {
+            "type": ref.get("type", 0),
+            "message_id": str(ref["message_id"]),
+            "channel_id": str(ref.get("channel_id") or ch.id),
+            **({"guild_id": str(ch.guild_id)} if ch.guild_id else {}),
+        }
     perms = ctx.perms(ch)
     msg = ctx.world.post_message(
-        ch, ctx.bot, content=body.get("content") or "", embeds=body.get("embeds"),
+        ch,
+        ctx.bot,
+        content=body.get("content") or "",
+        embeds=body.get("embeds"),
         components=body.get("components"),
-        attachments=make_attachments(ctx, ch.id, body), flags=(body.get("flags") or 0) & ~64,
-        nonce=nonce, type=19 if ref else 0, message_reference=ref,
-        allow_everyone=P.has(perms, P.MENTION_EVERYONE) or ch.guild_id is None)
+        attachments=make_attachments(ctx, ch.id, body),
+        flags=(body.get("flags") or 0) & ~64,
+        nonce=nonce,
+        type=19 if ref else 0,
+        message_reference=ref,
+        allow_everyone=P.has(perms, P.MENTION_EVERYONE) or ch.guild_id is None,
+    )
     if nonce is not None and body.get("enforce_nonce"):
         ctx.world.remember_nonce(ch, ctx.bot, nonce, msg)
     return 200, message_for_bot(ctx, msg)
@@ -145,11 +180,12 @@ async def list_messages(ctx: Context) -> Result:
     if not P.has(ctx.perms(ch), P.READ_MESSAGE_HISTORY):
         return 200, []
     limit = ctx.int_query("limit", 50, 1, 100)
-    msgs = sorted((m for m in ctx.world.channel_messages(ch.id) if not m.ephemeral),
-                  key=lambda m: m.id)
+    msgs = sorted(
+        (m for m in ctx.world.channel_messages(ch.id) if not m.ephemeral), key=lambda m: m.id
+    )
     if "around" in ctx.query:
         around = int(ctx.query["around"])
-        older = [m for m in msgs if m.id <= around][-((limit + 1) // 2):] if limit > 1 else []
+        older = [m for m in msgs if m.id <= around][-((limit + 1) // 2) :] if limit > 1 else []
         newer = [m for m in msgs if m.id > around][: limit - len(older)]
         picked = older + newer
         if limit == 1:
@@ -216,8 +252,12 @@ async def _pin(ctx: Context) -> Result:
         msg.pinned_at = _now_iso()
         ctx.world.edit_message(msg, {})
         # Discord posts a "pinned a message" system message (type 6).
-        ctx.world.post_message(ch, ctx.bot, type=6, message_reference={
-            "type": 0, "message_id": str(msg.id), "channel_id": str(ch.id)})
+        ctx.world.post_message(
+            ch,
+            ctx.bot,
+            type=6,
+            message_reference={"type": 0, "message_id": str(msg.id), "channel_id": str(ch.id)},
+        )
         _pins_update(ctx, ch)
     return 204, None
 
@@ -248,16 +288,21 @@ def _now_iso() -> str:
     return iso_now()
 
 
-for _tmpl in ("/channels/{channel_id}/pins/{message_id}",
-              "/channels/{channel_id}/messages/pins/{message_id}"):
+for _tmpl in (
+    "/channels/{channel_id}/pins/{message_id}",
+    "/channels/{channel_id}/messages/pins/{message_id}",
+):
     route("PUT", _tmpl)(_pin)
     route("DELETE", _tmpl)(_unpin)
 
 
 def _pinned(ctx: Context, ch: Channel) -> list[Message]:
     ctx.require(ch, P.READ_MESSAGE_HISTORY)
-    return sorted((m for m in ctx.world.channel_messages(ch.id) if m.pinned),
-                  key=lambda m: m.pinned_at or "", reverse=True)
+    return sorted(
+        (m for m in ctx.world.channel_messages(ch.id) if m.pinned),
+        key=lambda m: m.pinned_at or "",
+        reverse=True,
+    )
 
 
 @route("GET", "/channels/{channel_id}/pins")
@@ -274,9 +319,13 @@ async def pins(ctx: Context) -> Result:
     if before:
         items = [m for m in items if (m.pinned_at or "") < before]
     limit = ctx.int_query("limit", 50, 1, 50)
-    return 200, {"items": [{"pinned_at": m.pinned_at or m.timestamp,
-                            "message": message_for_bot(ctx, m)} for m in items[:limit]],
-                 "has_more": len(items) > limit}
+    return 200, {
+        "items": [
+            {"pinned_at": m.pinned_at or m.timestamp, "message": message_for_bot(ctx, m)}
+            for m in items[:limit]
+        ],
+        "has_more": len(items) > limit,
+    }
 
 
 # =========================================================================== threads
@@ -299,14 +348,18 @@ async def start_thread(ctx: Context) -> Result:
         raise invalid_form([("type", "BASE_TYPE_CHOICES", "Value must be one of {11, 12}.")])
     ctx.require(parent, P.CREATE_PRIVATE_THREADS if ttype == 12 else P.CREATE_PUBLIC_THREADS)
     _thread_capacity(ctx, guild)
-    th = ctx.world.create_thread(parent, body.get("name", "thread"), ttype, ctx.bot,
-                                 auto_archive_duration=body.get("auto_archive_duration") or 4320,
-                                 invitable=body.get("invitable", True) is not False)
+    th = ctx.world.create_thread(
+        parent,
+        body.get("name", "thread"),
+        ttype,
+        ctx.bot,
+        auto_archive_duration=body.get("auto_archive_duration") or 4320,
+        invitable=body.get("invitable", True) is not False,
+    )
     return 201, th.payload()
 
 
-async def _forum_post(ctx: Context, guild: Guild, forum: Channel,
-                      body: dict[str, Any]) -> Result:
+async def _forum_post(ctx: Context, guild: Guild, forum: Channel, body: dict[str, Any]) -> Result:
     message = body.get("message")
     if not isinstance(message, dict):
         raise invalid_form([("message", "BASE_TYPE_REQUIRED", "This field is required")])
@@ -319,14 +372,24 @@ async def _forum_post(ctx: Context, guild: Guild, forum: Channel,
     if any(t not in tag_ids for t in applied):
         raise invalid_form([("applied_tags", "BASE_TYPE_CHOICES", "Unknown tag.")])
     _thread_capacity(ctx, guild)
-    th = ctx.world.create_thread(forum, body.get("name", "post"), 11, ctx.bot,
-                                 auto_archive_duration=body.get("auto_archive_duration") or 4320,
-                                 applied_tags=applied)
+    th = ctx.world.create_thread(
+        forum,
+        body.get("name", "post"),
+        11,
+        ctx.bot,
+        auto_archive_duration=body.get("auto_archive_duration") or 4320,
+        applied_tags=applied,
+    )
     starter = ctx.world.post_message(
-        th, ctx.bot, content=message.get("content") or "", embeds=message.get("embeds"),
+        th,
+        ctx.bot,
+        content=message.get("content") or "",
+        embeds=message.get("embeds"),
         components=message.get("components"),
-        attachments=make_attachments(ctx, th.id, message), flags=message.get("flags") or 0,
-        message_id=th.id)
+        attachments=make_attachments(ctx, th.id, message),
+        flags=message.get("flags") or 0,
+        message_id=th.id,
+    )
     return 201, {**th.payload(), "message": message_for_bot(ctx, starter)}
 
 
@@ -342,9 +405,14 @@ async def thread_from_message(ctx: Context) -> Result:
         raise ApiError(E.THREAD_ALREADY_CREATED)
     _thread_capacity(ctx, guild)
     body = ctx.json
-    th = ctx.world.create_thread(parent, body.get("name", "thread"), 11 if parent.type == 0
-                                 else 10, ctx.bot, thread_id=msg.id,
-                                 auto_archive_duration=body.get("auto_archive_duration") or 4320)
+    th = ctx.world.create_thread(
+        parent,
+        body.get("name", "thread"),
+        11 if parent.type == 0 else 10,
+        ctx.bot,
+        thread_id=msg.id,
+        auto_archive_duration=body.get("auto_archive_duration") or 4320,
+    )
     return 201, th.payload()
 
 
@@ -398,5 +466,7 @@ async def remove_thread_member(ctx: Context) -> Result:
 @route("GET", "/channels/{channel_id}/thread-members")
 async def list_thread_members(ctx: Context) -> Result:
     th = _thread(ctx)
-    return 200, [{"id": str(th.id), "user_id": str(u), "join_timestamp": th.created_at,
-                  "flags": 0} for u in sorted(th.thread_members)]
+    return 200, [
+        {"id": str(th.id), "user_id": str(u), "join_timestamp": th.created_at, "flags": 0}
+        for u in sorted(th.thread_members)
+    ]

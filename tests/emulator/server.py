@@ -126,8 +126,9 @@ class DiscordEmulator:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/attachments/{aid}/{filename}", self._attachment)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -222,8 +223,14 @@ class DiscordEmulator:
 
     def bot_user_payload(self) -> dict[str, Any]:
         assert self.world.bot is not None
-        return {**self.world.bot.payload(), "verified": True, "mfa_enabled": False,
-                "email": None, "locale": "en-US", "bot": True}
+        return {
+            **self.world.bot.payload(),
+            "verified": True,
+            "mfa_enabled": False,
+            "email": None,
+            "locale": "en-US",
+            "bot": True,
+        }
 
     def guild_create_payload(self, guild: Guild, intents: int) -> dict[str, Any]:
         world = self.world
@@ -258,7 +265,7 @@ class DiscordEmulator:
         path = request.path
         if not path.startswith(API_PREFIX):
             return self._json(404, {"message": "404: Not Found", "code": 0}, {})
-        rel = path[len(API_PREFIX):] or "/"
+        rel = path[len(API_PREFIX) :] or "/"
         method = request.method
         query = dict(request.query)
         entry = TranscriptEntry(method, None, rel, query, None)
@@ -314,8 +321,10 @@ class DiscordEmulator:
             return self._json(401, payload, headers)
 
         if problems:
-            payload = ApiError((400, 50035, "Invalid Form Body"), form_errors(
-                [(f, "SPEC_VIOLATION", r) for f, r in problems])).payload()
+            payload = ApiError(
+                (400, 50035, "Invalid Form Body"),
+                form_errors([(f, "SPEC_VIOLATION", r) for f, r in problems]),
+            ).payload()
             entry.status, entry.response = 400, payload
             return self._json(400, payload, headers)
 
@@ -350,10 +359,17 @@ class DiscordEmulator:
                         raise ApiError(INVALID_JSON) from None
                 else:
                     data = await part.read()  # type: ignore[union-attr]
-                    files.append({"field": part.name, "filename": part.filename,  # type: ignore[union-attr]
-                                  "content_type": part.headers.get("Content-Type",  # type: ignore[union-attr]
-                                                                   "application/octet-stream"),
-                                  "data": bytes(data)})
+                    files.append(
+                        {
+                            "field": part.name,
+                            "filename": part.filename,  # type: ignore[union-attr]
+                            "content_type": part.headers.get(
+                                "Content-Type",  # type: ignore[union-attr]
+                                "application/octet-stream",
+                            ),
+                            "data": bytes(data),
+                        }
+                    )
             return body, files
         raw = await request.read()
         if not raw:
@@ -363,12 +379,20 @@ class DiscordEmulator:
         except ValueError:
             raise ApiError(INVALID_JSON) from None
 
-    def _too_many(self, entry: TranscriptEntry, retry_after: float, is_global: bool,
-                  headers: dict[str, str]) -> web.Response:
-        payload = {"message": "You are being rate limited.", "retry_after": retry_after,
-                   "global": is_global}
-        headers = {**headers, "Via": "1.1 google", "Retry-After": str(max(1, round(retry_after))),
-                   "X-RateLimit-Remaining": "0"}
+    def _too_many(
+        self, entry: TranscriptEntry, retry_after: float, is_global: bool, headers: dict[str, str]
+    ) -> web.Response:
+        payload = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": is_global,
+        }
+        headers = {
+            **headers,
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Remaining": "0",
+        }
         if is_global:
             headers["X-RateLimit-Global"] = "true"
         entry.status, entry.response = 429, payload
@@ -379,8 +403,11 @@ class DiscordEmulator:
     def _json(status: int, payload: Any, headers: dict[str, str]) -> web.Response:
         # Built by hand: aiohttp's json_response appends "; charset=utf-8", and
         # discord.py only parses JSON when Content-Type is exactly application/json.
-        return web.Response(status=status, body=json.dumps(payload).encode(),
-                            headers={**headers, "Content-Type": "application/json"})
+        return web.Response(
+            status=status,
+            body=json.dumps(payload).encode(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
 
     # ---------------------------------------------------------------- test helpers
     def take_violations(self) -> list[Violation]:

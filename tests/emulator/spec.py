@@ -106,10 +106,12 @@ class Spec:
     def __init__(self, document: dict[str, Any], source: Path | None = None) -> None:
         self.source = source
         self.document = _make_lenient(document)
-        resource = referencing.Resource.from_contents(self.document,
-                                                      default_specification=DRAFT202012)
+        resource = referencing.Resource.from_contents(
+            self.document, default_specification=DRAFT202012
+        )
         self.registry: referencing.Registry[Any] = referencing.Registry().with_resource(
-            SPEC_URI, resource)
+            SPEC_URI, resource
+        )
         self.paths: dict[str, dict[str, Any]] = self.document["paths"]
         self.index = PathIndex(list(self.paths))
         self._validators: dict[tuple[str, str, str], Any] = {}
@@ -137,10 +139,20 @@ class Spec:
             content = op["requestBody"].get("content", {})
             if content_type in content:
                 pointer = "/".join(
-                    _escape(p) for p in ("paths", template, method.lower(), "requestBody",
-                                         "content", content_type, "schema"))
-                validator = LenientValidator({"$ref": f"{SPEC_URI}#/{pointer}"},
-                                             registry=self.registry)
+                    _escape(p)
+                    for p in (
+                        "paths",
+                        template,
+                        method.lower(),
+                        "requestBody",
+                        "content",
+                        content_type,
+                        "schema",
+                    )
+                )
+                validator = LenientValidator(
+                    {"$ref": f"{SPEC_URI}#/{pointer}"}, registry=self.registry
+                )
         self._validators[key] = validator
         return validator
 
@@ -165,8 +177,9 @@ class Spec:
             return []
         return [(_field(error), _reason(error))]
 
-    def validate_query(self, method: str, template: str,
-                       query: dict[str, str]) -> list[tuple[str, str]]:
+    def validate_query(
+        self, method: str, template: str, query: dict[str, str]
+    ) -> list[tuple[str, str]]:
         """Validate known query parameters (unknown ones are ignored, as Discord does)."""
         problems = []
         for pointer, param in self._query_params(method, template):
@@ -176,8 +189,9 @@ class Spec:
             key = ("query", pointer, "")
             validator = self._validators.get(key)
             if validator is None:
-                validator = LenientValidator({"$ref": f"{SPEC_URI}#/{pointer}/schema"},
-                                             registry=self.registry)
+                validator = LenientValidator(
+                    {"$ref": f"{SPEC_URI}#/{pointer}/schema"}, registry=self.registry
+                )
                 self._validators[key] = validator
             err = best_match(validator.iter_errors(value))
             if err is not None:
@@ -189,8 +203,10 @@ class Spec:
         item = self.paths[template]
         for prefix, params in (
             (("paths", template, "parameters"), item.get("parameters", [])),
-            (("paths", template, method.lower(), "parameters"),
-             (item.get(method.lower()) or {}).get("parameters", [])),
+            (
+                ("paths", template, method.lower(), "parameters"),
+                (item.get(method.lower()) or {}).get("parameters", []),
+            ),
         ):
             for i, p in enumerate(params):
                 p = self._deref(p)
@@ -246,9 +262,11 @@ def _narrow(errors: list[ValidationError]) -> ValidationError | None:
         for sub in error.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
         candidates = [
-            errs for errs in branches.values()
-            if not any(list(e.relative_path) == ["type"] and e.validator in ("enum", "const")
-                       for e in errs)
+            errs
+            for errs in branches.values()
+            if not any(
+                list(e.relative_path) == ["type"] and e.validator in ("enum", "const") for e in errs
+            )
         ]
         if len(candidates) != 1:
             return best_match([error])
@@ -290,8 +308,7 @@ def _make_lenient(document: dict[str, Any]) -> dict[str, Any]:
                     types = sub.get("type") if isinstance(sub, dict) else None
                     types = types if isinstance(types, list) else [types]
                     if "integer" in types and "string" not in types:
-                        props[name] = {"anyOf": [sub, {"type": "string",
-                                                       "pattern": "^[0-9]+$"}]}
+                        props[name] = {"anyOf": [sub, {"type": "string", "pattern": "^[0-9]+$"}]}
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -95,9 +95,17 @@ class World:
         guild = self.guild_of(channel)
         if guild is None:
             is_recipient = any(u.id == user_id for u in channel.recipients)
-            return (P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY | P.EMBED_LINKS
-                    | P.ATTACH_FILES) if is_recipient or user_id == (self.bot and self.bot.id) \
+            return (
+                (
+                    P.VIEW_CHANNEL
+                    | P.SEND_MESSAGES
+                    | P.READ_MESSAGE_HISTORY
+                    | P.EMBED_LINKS
+                    | P.ATTACH_FILES
+                )
+                if is_recipient or user_id == (self.bot and self.bot.id)
                 else 0
+            )
         member = guild.members.get(user_id)
         if member is None:
             return 0
@@ -117,8 +125,9 @@ class World:
         return None
 
     # ------------------------------------------------------------------ users/guilds
-    def create_user(self, username: str, *, bot: bool = False,
-                    global_name: str | None = None) -> User:
+    def create_user(
+        self, username: str, *, bot: bool = False, global_name: str | None = None
+    ) -> User:
         user = User(new_snowflake(), username, global_name=global_name, bot=bot)
         self.users[user.id] = user
         return user
@@ -131,13 +140,25 @@ class World:
         self.guilds[gid] = guild
         return guild
 
-    def add_member(self, guild: Guild, user: User, roles: list[int] | None = None,
-                   *, dm_closed: bool = False, dispatch: bool = True) -> Member:
+    def add_member(
+        self,
+        guild: Guild,
+        user: User,
+        roles: list[int] | None = None,
+        *,
+        dm_closed: bool = False,
+        dispatch: bool = True,
+    ) -> Member:
         member = Member(user, guild.id, list(roles or []), dm_closed=dm_closed)
         guild.members[user.id] = member
         if dispatch:
-            self.emit(Event("GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(guild.id)},
-                            GUILD_MEMBERS))
+            self.emit(
+                Event(
+                    "GUILD_MEMBER_ADD",
+                    {**member.payload(), "guild_id": str(guild.id)},
+                    GUILD_MEMBERS,
+                )
+            )
         return member
 
     def remove_member(self, guild: Guild, user_id: int) -> None:
@@ -146,45 +167,82 @@ class World:
             return
         for ch in guild.channels.values():
             ch.thread_members.discard(user_id)
-        self.emit(Event("GUILD_MEMBER_REMOVE",
-                        {"guild_id": str(guild.id), "user": member.user.payload()},
-                        GUILD_MEMBERS))
+        self.emit(
+            Event(
+                "GUILD_MEMBER_REMOVE",
+                {"guild_id": str(guild.id), "user": member.user.payload()},
+                GUILD_MEMBERS,
+            )
+        )
 
     def member_updated(self, guild: Guild, member: Member) -> None:
-        self.emit(Event("GUILD_MEMBER_UPDATE", {**member.payload(), "guild_id": str(guild.id)},
-                        GUILD_MEMBERS))
+        self.emit(
+            Event(
+                "GUILD_MEMBER_UPDATE",
+                {**member.payload(), "guild_id": str(guild.id)},
+                GUILD_MEMBERS,
+            )
+        )
 
-    def create_role(self, guild: Guild, name: str, permissions: int = 0, *, color: int = 0,
-                    hoist: bool = False, mentionable: bool = False,
-                    position: int | None = None) -> Role:
+    def create_role(
+        self,
+        guild: Guild,
+        name: str,
+        permissions: int = 0,
+        *,
+        color: int = 0,
+        hoist: bool = False,
+        mentionable: bool = False,
+        position: int | None = None,
+    ) -> Role:
         if position is None:
             # Discord puts new roles just above @everyone and shifts the rest up.
             position = 1
             for r in guild.roles.values():
                 if r.id != guild.id and r.position >= 1:
                     r.position += 1
-        role = Role(new_snowflake(), guild.id, name, permissions, position, color, hoist,
-                    mentionable)
+        role = Role(
+            new_snowflake(), guild.id, name, permissions, position, color, hoist, mentionable
+        )
         guild.roles[role.id] = role
-        self.emit(Event("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()},
-                        GUILDS))
+        self.emit(
+            Event("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()}, GUILDS)
+        )
         return role
 
     # ------------------------------------------------------------------ channels
-    def create_channel(self, guild: Guild, name: str, type: int = 0, *,
-                       parent_id: int | None = None,
-                       overwrites: list[Overwrite] | None = None,
-                       topic: str | None = None, position: int | None = None,
-                       nsfw: bool = False, rate_limit_per_user: int = 0,
-                       available_tags: list[dict[str, Any]] | None = None) -> Channel:
+    def create_channel(
+        self,
+        guild: Guild,
+        name: str,
+        type: int = 0,
+        *,
+        parent_id: int | None = None,
+        overwrites: list[Overwrite] | None = None,
+        topic: str | None = None,
+        position: int | None = None,
+        nsfw: bool = False,
+        rate_limit_per_user: int = 0,
+        available_tags: list[dict[str, Any]] | None = None,
+    ) -> Channel:
         if type in (0, 5, 15):
             # Discord normalises text-like channel names: lower case, spaces -> dashes
             name = re.sub(r"\s+", "-", name.strip()).lower()
         if position is None:
             position = len([c for c in guild.live_channels() if c.type == type])
-        ch = Channel(new_snowflake(), type, name, guild.id, position, parent_id,
-                     {o.id: o for o in overwrites or []}, topic, nsfw, rate_limit_per_user,
-                     available_tags=available_tags or [])
+        ch = Channel(
+            new_snowflake(),
+            type,
+            name,
+            guild.id,
+            position,
+            parent_id,
+            {o.id: o for o in overwrites or []},
+            topic,
+            nsfw,
+            rate_limit_per_user,
+            available_tags=available_tags or [],
+        )
         guild.channels[ch.id] = ch
         self.channels[ch.id] = ch
         self.emit(Event("CHANNEL_CREATE", ch.payload(), GUILDS, channel=ch))
@@ -219,19 +277,38 @@ class World:
         return ch
 
     # ------------------------------------------------------------------ threads
-    def create_thread(self, parent: Channel, name: str, type: int, owner: User, *,
-                      thread_id: int | None = None, auto_archive_duration: int = 4320,
-                      invitable: bool = True, applied_tags: list[int] | None = None) -> Channel:
+    def create_thread(
+        self,
+        parent: Channel,
+        name: str,
+        type: int,
+        owner: User,
+        *,
+        thread_id: int | None = None,
+        auto_archive_duration: int = 4320,
+        invitable: bool = True,
+        applied_tags: list[int] | None = None,
+    ) -> Channel:
         guild = self.guild_of(parent)
         assert guild is not None
-        th = Channel(thread_id or new_snowflake(), type, name, guild.id, 0, parent.id,
-                     owner_id=owner.id, auto_archive_duration=auto_archive_duration,
-                     invitable=invitable, thread_members={owner.id},
-                     applied_tags=list(applied_tags or []))
+        th = Channel(
+            thread_id or new_snowflake(),
+            type,
+            name,
+            guild.id,
+            0,
+            parent.id,
+            owner_id=owner.id,
+            auto_archive_duration=auto_archive_duration,
+            invitable=invitable,
+            thread_members={owner.id},
+            applied_tags=list(applied_tags or []),
+        )
         guild.channels[th.id] = th
         self.channels[th.id] = th
-        self.emit(Event("THREAD_CREATE", {**th.payload(), "newly_created": True}, GUILDS,
-                        channel=th))
+        self.emit(
+            Event("THREAD_CREATE", {**th.payload(), "newly_created": True}, GUILDS, channel=th)
+        )
         return th
 
     def add_thread_member(self, th: Channel, user_id: int) -> None:
@@ -240,51 +317,97 @@ class World:
         th.thread_members.add(user_id)
         guild = self.guild_of(th)
         member = guild.members.get(user_id) if guild else None
-        added = {"id": str(th.id), "user_id": str(user_id), "join_timestamp": iso_now(),
-                 "flags": 0}
+        added = {"id": str(th.id), "user_id": str(user_id), "join_timestamp": iso_now(), "flags": 0}
         if member is not None:
             added["member"] = member.payload()
-        self.emit(Event("THREAD_MEMBERS_UPDATE", {
-            "id": str(th.id), "guild_id": str(th.guild_id), "member_count": len(th.thread_members),
-            "added_members": [added]}, GUILD_MEMBERS, channel=th))
+        self.emit(
+            Event(
+                "THREAD_MEMBERS_UPDATE",
+                {
+                    "id": str(th.id),
+                    "guild_id": str(th.guild_id),
+                    "member_count": len(th.thread_members),
+                    "added_members": [added],
+                },
+                GUILD_MEMBERS,
+                channel=th,
+            )
+        )
         if self.bot is not None and user_id == self.bot.id:
             # Sent even without GUILD_MEMBERS: the current user's own thread membership.
-            self.emit(Event("THREAD_MEMBER_UPDATE", {**added, "guild_id": str(th.guild_id)},
-                            GUILDS, channel=th))
+            self.emit(
+                Event(
+                    "THREAD_MEMBER_UPDATE",
+                    {**added, "guild_id": str(th.guild_id)},
+                    GUILDS,
+                    channel=th,
+                )
+            )
 
     def remove_thread_member(self, th: Channel, user_id: int) -> None:
         if user_id not in th.thread_members:
             return
         th.thread_members.discard(user_id)
-        self.emit(Event("THREAD_MEMBERS_UPDATE", {
-            "id": str(th.id), "guild_id": str(th.guild_id), "member_count": len(th.thread_members),
-            "removed_member_ids": [str(user_id)]}, GUILD_MEMBERS, channel=th))
+        self.emit(
+            Event(
+                "THREAD_MEMBERS_UPDATE",
+                {
+                    "id": str(th.id),
+                    "guild_id": str(th.guild_id),
+                    "member_count": len(th.thread_members),
+                    "removed_member_ids": [str(user_id)],
+                },
+                GUILD_MEMBERS,
+                channel=th,
+            )
+        )
 
     def active_threads(self, guild: Guild) -> list[Channel]:
         return [t for t in guild.live_threads() if not t.archived]
 
     # ------------------------------------------------------------------ messages
-    def post_message(self, ch: Channel, author: User, *, content: str = "",
-                     embeds: list[dict[str, Any]] | None = None,
-                     components: list[dict[str, Any]] | None = None,
-                     attachments: list[dict[str, Any]] | None = None,
-                     flags: int = 0, nonce: str | int | None = None, type: int = 0,
-                     message_id: int | None = None, ephemeral_for: int | None = None,
-                     interaction_id: int | None = None, webhook_id: int | None = None,
-                     interaction_metadata: dict[str, Any] | None = None,
-                     message_reference: dict[str, Any] | None = None,
-                     allow_everyone: bool = True, dispatch: bool = True) -> Message:
+    def post_message(
+        self,
+        ch: Channel,
+        author: User,
+        *,
+        content: str = "",
+        embeds: list[dict[str, Any]] | None = None,
+        components: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        flags: int = 0,
+        nonce: str | int | None = None,
+        type: int = 0,
+        message_id: int | None = None,
+        ephemeral_for: int | None = None,
+        interaction_id: int | None = None,
+        webhook_id: int | None = None,
+        interaction_metadata: dict[str, Any] | None = None,
+        message_reference: dict[str, Any] | None = None,
+        allow_everyone: bool = True,
+        dispatch: bool = True,
+    ) -> Message:
         guild = self.guild_of(ch)
-        mentions = [self.users[int(u)] for u in _MENTION.findall(content)
-                    if int(u) in self.users]
+        mentions = [self.users[int(u)] for u in _MENTION.findall(content) if int(u) in self.users]
         msg = Message(
-            message_id or new_snowflake(), ch.id, author, ch.guild_id, content,
-            list(embeds or []), list(components or []), list(attachments or []), flags=flags,
-            type=type, nonce=nonce, webhook_id=webhook_id,
+            message_id or new_snowflake(),
+            ch.id,
+            author,
+            ch.guild_id,
+            content,
+            list(embeds or []),
+            list(components or []),
+            list(attachments or []),
+            flags=flags,
+            type=type,
+            nonce=nonce,
+            webhook_id=webhook_id,
             interaction_metadata=interaction_metadata,
-            mentions=mentions, mention_roles=[int(r) for r in _ROLE_MENTION.findall(content)],
+            mentions=mentions,
+            mention_roles=[int(r) for r in _ROLE_MENTION.findall(content)],
             mention_everyone=allow_everyone and ("@everyone" in content or "@here" in content),
-            message_reference=message_reference, ephemeral_for=ephemeral_for,
+            message_reference=message_reference,
+            ephemeral_for=ephemeral_for,
             interaction_id=interaction_id,
             application_id=webhook_id,
         )
@@ -304,8 +427,9 @@ class World:
         if self._content_gated(msg):
             hidden = msg.payload(member=member, hide_content=True)
         intent = GUILD_MESSAGES if guild is not None else DIRECT_MESSAGES
-        return Event(name, data, intent, channel=self.channel(msg.channel_id),
-                     without_content=hidden)
+        return Event(
+            name, data, intent, channel=self.channel(msg.channel_id), without_content=hidden
+        )
 
     def _content_gated(self, msg: Message) -> bool:
         """True when Discord would blank this message for an app without MESSAGE_CONTENT."""
@@ -324,8 +448,11 @@ class World:
                 setattr(msg, key, changes[key])
         msg.edited_timestamp = iso_now()
         if not msg.ephemeral:
-            self.emit(self._message_event("MESSAGE_UPDATE", msg, self.guild_of(
-                self.channels[msg.channel_id])))
+            self.emit(
+                self._message_event(
+                    "MESSAGE_UPDATE", msg, self.guild_of(self.channels[msg.channel_id])
+                )
+            )
         return msg
 
     def delete_message(self, msg: Message) -> None:
@@ -336,15 +463,21 @@ class World:
         data = {"id": str(msg.id), "channel_id": str(ch.id)}
         if ch.guild_id is not None:
             data["guild_id"] = str(ch.guild_id)
-        self.emit(Event("MESSAGE_DELETE", data,
-                        GUILD_MESSAGES if ch.guild_id else DIRECT_MESSAGES, channel=ch))
+        self.emit(
+            Event(
+                "MESSAGE_DELETE",
+                data,
+                GUILD_MESSAGES if ch.guild_id else DIRECT_MESSAGES,
+                channel=ch,
+            )
+        )
 
-    def remember_nonce(self, ch: Channel, author: User, nonce: str | int,
-                       msg: Message) -> None:
+    def remember_nonce(self, ch: Channel, author: User, nonce: str | int, msg: Message) -> None:
         self.nonces[(ch.id, author.id, str(nonce))] = (msg.id, time.monotonic())
 
-    def nonce_hit(self, ch: Channel, author: User, nonce: str | int,
-                  window: float) -> Message | None:
+    def nonce_hit(
+        self, ch: Channel, author: User, nonce: str | int, window: float
+    ) -> Message | None:
         hit = self.nonces.get((ch.id, author.id, str(nonce)))
         if hit is None or time.monotonic() - hit[1] > window:
             return None
