@@ -106,3 +106,27 @@ def test_missing_input_files_are_a_clear_error(command: list[str], tmp_path: Pat
     result = iln_bot(*command, cwd=tmp_path)
     assert result.returncode == 2
     assert "missing.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_applicants_import_adds_all_rows_or_none(tmp_path: Path) -> None:
+    config = config_file(tmp_path)
+    example = ROOT / "data" / "applicants.example.csv"
+    no_round = iln_bot("applicants", "import", str(example), "--config", str(config))
+    assert no_round.returncode == 2 and "no current round" in no_round.stderr.lower()
+
+    async def add_round() -> None:
+        store = await Store.open(tmp_path / "iln.sqlite3")
+        await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), START)
+        await store.close()
+
+    asyncio.run(add_round())
+    added = iln_bot("applicants", "import", str(example), "--config", str(config))
+    assert added.returncode == 0, added.stderr
+    assert "12 added, 0 updated" in added.stdout
+    again = iln_bot("applicants", "import", str(example), "--config", str(config))
+    assert "0 added, 12 updated" in again.stdout
+    broken = tmp_path / "broken.csv"
+    broken.write_text(example.read_text().replace(",academic,", ",museum,", 1))
+    rejected = iln_bot("applicants", "import", str(broken), "--config", str(config))
+    assert rejected.returncode == 2
+    assert "nothing was imported" in rejected.stderr and "museum" in rejected.stderr

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
+from bot.cli.inputs import InputProblem, read_input, report
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.content import default_data_dir, load_topics
@@ -39,21 +39,16 @@ def _import(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return 2
+        text = read_input(args.file, "applicants")
+    except InputProblem as problem:
+        return report(problem.lines)
     try:
-        report = asyncio.run(_import_text(config, text))
+        counts = asyncio.run(_import_text(config, text))
     except CsvRejected as error:
-        print(f"{args.file}: nothing was imported.", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
+        return report([f"{args.file}: nothing was imported.", *(f"  {p}" for p in error.problems)])
     except UserFacingError as error:
-        print(str(error).replace("**", ""), file=sys.stderr)
-        return 2
-    print(f"{args.file}: {report.added} added, {report.updated} updated.")
+        return report([str(error).replace("**", "")])
+    print(f"{args.file}: {counts.added} added, {counts.updated} updated.")
     return 0
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
+from bot.cli.inputs import InputProblem, read_input, report
 from bot.domain.applications import (
     ApplicationsCsvError,
     parse_applications_csv,
@@ -18,15 +18,6 @@ from bot.domain.match_report import result_to_json, summary_lines
 from bot.domain.matching import MatchInputError, MatchResult, MatchSettings, match
 
 EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-class _InputProblem(Exception):
-    """Input the coordinator must fix; its lines are printed as they are."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,30 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_match)
 
 
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _InputProblem([f"error: {what} file not found: {path}"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _InputProblem([f"error: cannot read {what} file {path}: {error}"]) from None
-
-
-def _csv_problem(path: Path, what: str, error: ApplicationsCsvError) -> _InputProblem:
+def _csv_problem(path: Path, what: str, error: ApplicationsCsvError) -> InputProblem:
     count = len(error.problems)
     heading = f"error: {what} file {path} has {count} problem{'s' if count != 1 else ''}:"
-    return _InputProblem([heading, *(f"  {problem}" for problem in error.problems)])
+    return InputProblem([heading, *(f"  {problem}" for problem in error.problems)])
 
 
 def _run(args: argparse.Namespace) -> tuple[MatchResult, dict[int, str]]:
     try:
-        applications = parse_applications_csv(_read_text(args.applicants, "applicants"))
+        applications = parse_applications_csv(read_input(args.applicants, "applicants"))
     except ApplicationsCsvError as error:
         raise _csv_problem(args.applicants, "applicants", error) from None
     past_pairs: set[frozenset[int]] = set()
     if args.history is not None:
         try:
-            past_pairs = past_pairs_from(parse_history_csv(_read_text(args.history, "history")))
+            past_pairs = past_pairs_from(parse_history_csv(read_input(args.history, "history")))
         except ApplicationsCsvError as error:
             raise _csv_problem(args.history, "history", error) from None
     settings = MatchSettings(allow_trios=args.allow_trios)
@@ -90,7 +72,7 @@ def _run(args: argparse.Namespace) -> tuple[MatchResult, dict[int, str]]:
             reference_date=date.today(),  # the CLI is the edge where reading the clock is fine
         )
     except MatchInputError as error:
-        raise _InputProblem([f"error: {problem}" for problem in error.problems]) from None
+        raise InputProblem([f"error: {problem}" for problem in error.problems]) from None
     return result, names
 
 
@@ -114,9 +96,8 @@ def run_match(args: argparse.Namespace) -> int:
     """Handler of `iln-bot match`; returns the exit status."""
     try:
         result, names = _run(args)
-    except _InputProblem as problem:
-        print("\n".join(problem.lines), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except InputProblem as problem:
+        return report(problem.lines)
     if args.json:
         print(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
         return EXIT_OK

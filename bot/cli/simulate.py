@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from bot.cli.inputs import InputProblem, read_input, report
 from bot.config import Config
 from bot.simulation.recorder import TimelineEvent
 from bot.simulation.runner import (
@@ -25,7 +25,6 @@ from bot.simulation.runner import (
 )
 
 EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 NAME_WIDTH = 24
 DEFAULT_DISCORD = {"guild_id": 1, "coordinator_role": "ILN Coordinators"}
@@ -89,9 +88,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     try:
         given = _input(args)
         result = asyncio.run(simulate(given))
-    except SimulationInputError as problem:
-        print("\n".join(problem.lines), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (SimulationInputError, InputProblem) as problem:
+        return report(problem.lines)
     seconds = time.perf_counter() - began
     lines = _json_lines(result, seconds) if args.json else _human_lines(result, seconds)
     print("\n".join(lines))
@@ -104,8 +102,8 @@ def _input(args: argparse.Namespace) -> SimulationInput:
     if history is None and args.applicants == SAMPLE_DIR / "applicants.csv":
         history = SAMPLE_DIR / "history.csv"
     return SimulationInput(
-        applicants_csv=_read(args.applicants, "applicants"),
-        history_csv=None if history is None else _read(history, "history"),
+        applicants_csv=read_input(args.applicants, "applicants"),
+        history_csv=None if history is None else read_input(history, "history"),
         start=args.start,
         seed=args.seed,
         config=config,
@@ -124,15 +122,6 @@ def _config(path: Path | None) -> Config:
     if config is None:
         raise SimulationInputError([f"{path}: see the problems above"])
     return config
-
-
-def _read(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SimulationInputError([f"error: {what} file not found: {path}"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SimulationInputError([f"error: cannot read {what} file {path}: {error}"]) from None
 
 
 # Output ---------------------------------------------------------------------------------------
