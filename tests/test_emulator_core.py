@@ -13,19 +13,12 @@ from tests.emulator import (
     DiscordEmulator,
     Overwrite,
     UnsyncedCommandError,
+    minimal_bot,
     running_client,
 )
 from tests.emulator import permissions as P
 
 pytestmark = pytest.mark.e2e
-
-
-def make_bot(**kw: object) -> commands.Bot:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.members = True
-    return commands.Bot(command_prefix="!", intents=intents, **kw)  # type: ignore[arg-type]
 
 
 async def sync_guild(bot: commands.Bot, emulator: DiscordEmulator) -> None:
@@ -35,7 +28,7 @@ async def sync_guild(bot: commands.Bot, emulator: DiscordEmulator) -> None:
 
 
 async def test_login_sync_and_ephemeral_reply(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
 
     @bot.tree.command(description="Say hello")
     async def hello(interaction: discord.Interaction) -> None:
@@ -69,7 +62,7 @@ async def test_private_channel_overwrites_and_visibility(emulator: DiscordEmulat
     alice = await d.add_member("alice")
     bob = await d.add_member("bob")
     carol = await d.add_member("carol")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         guild = bot.get_guild(emulator.guild.id)  # type: ignore[union-attr]
         assert guild is not None
@@ -96,7 +89,7 @@ async def test_private_channel_overwrites_and_visibility(emulator: DiscordEmulat
 
 
 async def test_spec_violation_is_rejected_and_recorded(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
     channel = await emulator.driver.create_channel("general")
     async with running_client(emulator, bot):
         route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
@@ -111,7 +104,7 @@ async def test_spec_violation_is_rejected_and_recorded(emulator: DiscordEmulator
 
 
 async def test_content_and_embed_limits(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
     channel = await emulator.driver.create_channel("general")
     async with running_client(emulator, bot):
         ch = bot.get_channel(channel.id)
@@ -135,7 +128,7 @@ async def test_content_and_embed_limits(emulator: DiscordEmulator) -> None:
 
 async def test_late_answer_gets_unknown_interaction(emulator_factory) -> None:  # type: ignore[no-untyped-def]
     emulator = await emulator_factory(interaction_deadline=0.2)
-    bot = make_bot()
+    bot = minimal_bot()
     errors: list[BaseException] = []
 
     @bot.tree.command(description="Slow")
@@ -156,7 +149,7 @@ async def test_late_answer_gets_unknown_interaction(emulator_factory) -> None:  
 
 
 async def test_answering_twice_is_40060(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
     errors: list[discord.HTTPException] = []
 
     @bot.tree.command(description="Twice")
@@ -193,7 +186,7 @@ async def test_closed_dms_are_forbidden(emulator: DiscordEmulator) -> None:
     d = emulator.driver
     closed = await d.add_member("closed", dm_closed=True)
     open_ = await d.add_member("open")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         user = await bot.fetch_user(closed.id)
         with pytest.raises(discord.Forbidden) as info:
@@ -206,7 +199,7 @@ async def test_closed_dms_are_forbidden(emulator: DiscordEmulator) -> None:
 
 async def test_enforce_nonce_deduplicates(emulator: DiscordEmulator) -> None:
     channel = await emulator.driver.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(channel.id)
         assert isinstance(ch, discord.TextChannel)
@@ -219,7 +212,7 @@ async def test_enforce_nonce_deduplicates(emulator: DiscordEmulator) -> None:
 
 
 async def test_unsynced_command_is_rejected_by_driver(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
 
     @bot.tree.command(description="Never synced")
     async def ghost(interaction: discord.Interaction) -> None:  # pragma: no cover
@@ -240,7 +233,7 @@ async def test_missing_permissions_is_50013(emulator: DiscordEmulator) -> None:
     )  # type: ignore[union-attr]
     top = await d.create_role("Coordinators", P.MANAGE_GUILD, position=200)
     alice = await d.add_member("alice")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(readonly.id)
         assert isinstance(ch, discord.TextChannel)
@@ -270,7 +263,7 @@ async def test_component_and_modal_limits(emulator: DiscordEmulator) -> None:
     d = emulator.driver
     alice = await d.add_member("alice")
     channel = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     codes: list[int] = []
 
     def row(i: int) -> dict[str, object]:

@@ -5,19 +5,10 @@ from __future__ import annotations
 import aiohttp
 import discord
 import pytest
-from discord.ext import commands
 
-from tests.emulator import DiscordEmulator, RateLimits, Rule, running_client
+from tests.emulator import DiscordEmulator, RateLimits, Rule, minimal_bot, running_client
 
 pytestmark = pytest.mark.e2e
-
-
-def make_bot() -> commands.Bot:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.members = True
-    return commands.Bot(command_prefix="!", intents=intents)
 
 
 MESSAGES = "/channels/{channel_id}/messages"
@@ -26,7 +17,7 @@ MESSAGES = "/channels/{channel_id}/messages"
 async def test_injected_429_is_retried(emulator: DiscordEmulator) -> None:
     channel = await emulator.driver.create_channel("general")
     emulator.faults.fail_next("POST", MESSAGES, status=429, retry_after=0.05)
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(channel.id)
         assert isinstance(ch, discord.TextChannel)
@@ -41,7 +32,7 @@ async def test_injected_429_is_retried(emulator: DiscordEmulator) -> None:
 async def test_injected_500_is_retried(emulator: DiscordEmulator) -> None:
     channel = await emulator.driver.create_channel("general")
     emulator.faults.fail_next("POST", "/channels/*/messages", status=500)
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(channel.id)
         assert isinstance(ch, discord.TextChannel)
@@ -69,7 +60,7 @@ async def test_rate_limit_headers_and_enforcement(emulator_factory) -> None:  # 
     assert 0 < last_body["retry_after"] <= 0.3 and last_body["global"] is False
     # discord.py honours the headers: it waits instead of hitting 429s
     other = await emulator.driver.create_channel("other")  # fresh per-channel bucket
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(other.id)
         assert isinstance(ch, discord.TextChannel)
@@ -82,7 +73,7 @@ async def test_rate_limit_headers_and_enforcement(emulator_factory) -> None:  # 
 
 async def test_delay_injection(emulator: DiscordEmulator) -> None:
     emulator.faults.delay("/users/@me", 0.15)
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         pass
     [me] = emulator.driver.requests("GET", "/users/@me")
@@ -93,7 +84,7 @@ async def test_gateway_drop_resumes_and_replays(emulator: DiscordEmulator) -> No
     d = emulator.driver
     alice = await d.add_member("alice")
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     seen: list[int] = []
     resumed: list[bool] = []
 
@@ -123,7 +114,7 @@ async def test_invalid_session_forces_identify(emulator: DiscordEmulator) -> Non
     d = emulator.driver
     alice = await d.add_member("alice")
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     seen: list[int] = []
 
     @bot.event

@@ -7,17 +7,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.emulator import DiscordEmulator, DriverError, running_client
+from tests.emulator import DiscordEmulator, DriverError, minimal_bot, running_client
 
 pytestmark = pytest.mark.e2e
-
-
-def make_bot() -> commands.Bot:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.members = True
-    return commands.Bot(command_prefix="!", intents=intents)
 
 
 async def sync_guild(bot: commands.Bot, emulator: DiscordEmulator) -> None:
@@ -27,7 +19,7 @@ async def sync_guild(bot: commands.Bot, emulator: DiscordEmulator) -> None:
 
 
 async def test_subcommand_groups_and_option_types(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
     seen: dict[str, object] = {}
     admin = app_commands.Group(name="iln", description="ILN admin")
     cohort = app_commands.Group(name="cohort", description="Cohorts", parent=admin)
@@ -139,7 +131,7 @@ class Panel(discord.ui.View):
 
 
 async def test_buttons_selects_and_modals(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
 
     @bot.tree.command(description="Show the panel")
     async def panel(interaction: discord.Interaction) -> None:
@@ -171,7 +163,7 @@ async def test_buttons_selects_and_modals(emulator: DiscordEmulator) -> None:
 
 
 async def test_defer_followup_and_edit_original(emulator: DiscordEmulator) -> None:
-    bot = make_bot()
+    bot = minimal_bot()
 
     @bot.tree.command(description="Slow but polite")
     async def report(interaction: discord.Interaction) -> None:

@@ -6,20 +6,11 @@ import io
 
 import discord
 import pytest
-from discord.ext import commands
 
-from tests.emulator import DiscordEmulator, running_client
+from tests.emulator import DiscordEmulator, minimal_bot, running_client
 from tests.emulator import permissions as P
 
 pytestmark = pytest.mark.e2e
-
-
-def make_bot() -> commands.Bot:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.members = True
-    return commands.Bot(command_prefix="!", intents=intents)
 
 
 def gid(emulator: DiscordEmulator) -> int:
@@ -33,7 +24,7 @@ async def test_threads_forum_posts_and_pins(emulator_factory) -> None:  # type: 
     alice = await d.add_member("alice")
     carol = await d.add_member("carol")
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         guild = bot.get_guild(gid(emulator))
         assert guild is not None
@@ -74,7 +65,7 @@ async def test_channel_limits(emulator: DiscordEmulator) -> None:
         await d.create_channel(f"pair-{i}", parent=category)
     for i in range(500 - 52):
         await d.create_channel(f"filler-{i}")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         guild = bot.get_guild(gid(emulator))
         assert guild is not None
@@ -96,7 +87,7 @@ async def test_members_roles_and_unknowns(emulator: DiscordEmulator) -> None:
     alice = await d.add_member("alice")
     mentors = await d.create_role("Mentors", P.VIEW_CHANNEL)
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     joined: list[int] = []
     left: list[int] = []
     updated: list[int] = []
@@ -153,7 +144,7 @@ async def test_message_content_is_gated_by_intent(emulator: DiscordEmulator) -> 
     d = emulator.driver
     alice = await d.add_member("alice")
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     seen: list[discord.Message] = []
 
     @bot.event
@@ -175,7 +166,7 @@ async def test_message_content_is_gated_by_intent(emulator: DiscordEmulator) -> 
 async def test_history_pagination(emulator: DiscordEmulator) -> None:
     d = emulator.driver
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         ch = bot.get_channel(general.id)
         assert isinstance(ch, discord.TextChannel)
@@ -203,7 +194,7 @@ async def test_child_channel_syncs_with_category(emulator: DiscordEmulator) -> N
             Overwrite(alice.id, 1, allow=P.VIEW_CHANNEL),
         ],
     )
-    bot = make_bot()
+    bot = minimal_bot()
     async with running_client(emulator, bot):
         cat = bot.get_channel(category.id)
         assert isinstance(cat, discord.CategoryChannel)
@@ -217,7 +208,7 @@ async def test_rest_surface_files_replies_edits_overwrites(emulator: DiscordEmul
     d = emulator.driver
     alice = await d.add_member("alice")
     general = await d.create_channel("general")
-    bot = make_bot()
+    bot = minimal_bot()
 
     @bot.tree.command(description="Send a file")
     async def report(interaction: discord.Interaction) -> None:

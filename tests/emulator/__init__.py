@@ -3,7 +3,7 @@
 See README.md in this directory.
 """
 
-from .client import point_discord_py_at, running_client
+from .client import minimal_bot, point_discord_py_at, running_client
 from .driver import Driver, DriverError, InteractionResult, Response, UnsyncedCommandError
 from .errors import ApiError
 from .faults import Faults
@@ -48,6 +48,7 @@ __all__ = [
     "User",
     "Violation",
     "load_spec",
+    "minimal_bot",
     "point_discord_py_at",
     "running_client",
 ]

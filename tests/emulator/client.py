@@ -11,6 +11,7 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from discord.ext import commands
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -95,3 +96,13 @@ async def running_client(
         if task.done() and not task.cancelled():
             task.exception()  # mark retrieved; startup errors were raised above
         restore()
+
+
+def minimal_bot(**options: object) -> commands.Bot:
+    """A plain bot for the emulator's self-tests: guilds, guild messages and members, the
+    intents a partnership bot uses (not message content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.members = True
+    return commands.Bot(command_prefix="!", intents=intents, **options)  # type: ignore[arg-type]
