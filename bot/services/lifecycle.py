@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import Clock
 from bot.domain.calendar import RoundSchedule, end_reminder_date, post_instant
-from bot.services.ports import DiscordPort
+from bot.services.ports import DiscordPort, SpaceKind
 from bot.services.spaces import SpaceService
 from bot.store import NewPost, Store
 from bot.store.models import Partnership, PartnershipState, Round, RoundState, Topic
@@ -137,18 +136,24 @@ class LifecyclePlanner:
 
     async def _close_finished(self, round_: Round, partnerships: list[Partnership]) -> None:
         """Archive (or leave open) each space whose closing message has gone out."""
-        for partnership in partnerships:
-            closing = await self._store.outbox.get(f"p{partnership.id}:closing")
-            if closing is None or closing.sent_at is None or partnership.channel_id is None:
-                continue
+        closed = await self._store.outbox.sent_keys(
+            [f"p{partnership.id}:closing" for partnership in partnerships]
+        )
+        finished = [
+            p for p in partnerships if f"p{p.id}:closing" in closed and p.channel_id is not None
+        ]
+        if not finished:
+            return
+        kind = await self._space_kind(round_)
+        for partnership in finished:
+            assert partnership.channel_id is not None
             keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)
-            kind = await self._space_kind(round_)
             await self._port.close_space(
                 partnership.channel_id, kind, partnership.member_ids, keep_open
             )
             await self._store.partnerships.set_state(partnership.id, "ended", self._clock.now())
 
-    async def _space_kind(self, round_: Round) -> Any:
+    async def _space_kind(self, round_: Round) -> SpaceKind:
         containers = await self._store.rounds.containers(round_.id)
         return "thread" if containers and containers[0].kind == "thread_parent" else "channel"
 

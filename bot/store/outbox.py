@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from bot.store._rows import to_json, to_model
+from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
 from bot.store.models import OutboxItem, utc_text
 
@@ -95,6 +95,15 @@ class OutboxRepository:
     async def get(self, key: str) -> OutboxItem | None:
         row = await self._db.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return to_model(OutboxItem, row, OUTBOX_JSON) if row else None
+
+    async def sent_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` have been sent, in one query."""
+        rows = await self._db.fetch_all(
+            "SELECT key FROM outbox WHERE sent_at IS NOT NULL"
+            " AND key IN (SELECT value FROM json_each(?))",
+            (id_list(keys),),
+        )
+        return {row["key"] for row in rows}
 
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         rows = await self._db.fetch_all(
