@@ -6,11 +6,12 @@ Run from the repository root:  python bench/contact.py [--pairs 1000] [--events 
    call) as fast as the event loop can feed them, while the background writer flushes them
    in batches. Reports sustained events/s (until every event is in the database) and the
    handler's p50/p99 latency.
-2. The quiet-pair scan (ContactPlanner.scan_quiet, the nudge evaluation plan() uses) over
-   every partnership, on the database filled by step 1; then, for reference, a whole
-   plan() on day 60 (the first run queues every overdue post, the next finds nothing new).
+2. The quiet-pair scan: a program that has just started evaluates the contact rules for
+   every partnership (what ContactPlanner.plan does first), on the database filled by
+   step 1; then a run on day 60, when only the pairs due are looked at.
 
-The last line is machine-readable: ``events_per_s=N p99_ms=M scan_ms=K``.
+The last line is machine-readable: ``events_per_s=N p99_ms=M startup_ms=K tick_ms=T``
+(``tick_ms``: a run on day 60 once the due pairs are done, when nothing is due).
 """
 
 from __future__ import annotations
@@ -31,20 +32,15 @@ except ModuleNotFoundError:  # running from a checkout that is not pip-installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bot.clock import ManualClock
 
+from bot.cli.offline import Disconnected
 from bot.config import Config
-from bot.services.contact import ContactLog, ContactPlanner
+from bot.services.contact import ContactLog
+from bot.services.program import Program
 from bot.store import Store
 from bot.store.models import RoundState, utc_text
 
 START = datetime(2027, 3, 1, tzinfo=UTC)
 ZONES = ["Europe/London", "Australia/Sydney", "America/New_York", "Asia/Kolkata", "UTC"]
-
-
-class NullPort:
-    """The benchmark never talks to Discord."""
-
-    async def history_after(self, space_id: int, after_message_id: int | None) -> list[object]:
-        return []
 
 
 async def populate(store: Store, pairs: int) -> list[tuple[int, int, int]]:
@@ -100,15 +96,15 @@ async def feed(
     return time.perf_counter() - began, latencies
 
 
-async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float]:
+async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory() as folder:
         store = await Store.open(Path(folder) / "bench.sqlite3")
         try:
             spaces = await populate(store, pairs)
             clock = ManualClock(START + timedelta(days=30))
             config = Config(discord={"guild_id": 1, "coordinator_role": "Coordinators"})
-            contact_log = ContactLog(store, clock, config, NullPort())  # type: ignore[arg-type]
-            planner = ContactPlanner(store, clock, config, contact_log)
+            program = Program(config, store, clock, Disconnected(1))
+            contact_log = program.contact_log
             await contact_log.start()
             seconds, latencies = await feed(contact_log, spaces, events, seed)
             await contact_log.close()
@@ -127,28 +123,28 @@ async def run(pairs: int, events: int, seed: int) -> tuple[float, float, float]:
             )
             scans = []
             for _ in range(5):
+                fresh = Program(config, store, clock, Disconnected(1))
                 t0 = time.perf_counter()
-                decisions = await planner.scan_quiet()
+                await fresh.contact_planner.plan(clock.now())
                 scans.append((time.perf_counter() - t0) * 1000)
-            nudges = sum(1 for d in decisions.values() if type(d).__name__ != "NoAction")
             scan_ms = statistics.median(scans)
             print(
-                f"quiet-pair scan over {len(decisions):,} partnerships: median {scan_ms:.1f} ms "
-                f"(min {min(scans):.1f}, max {max(scans):.1f}); {nudges} need action"
+                f"start-up evaluation of {pairs:,} partnerships: median {scan_ms:.1f} ms "
+                f"(min {min(scans):.1f}, max {max(scans):.1f})"
             )
             clock.set(START + timedelta(days=60, hours=10))
             t0 = time.perf_counter()
-            await planner.plan()
-            first_plan = (time.perf_counter() - t0) * 1000
+            await fresh.contact_planner.plan(clock.now())
+            due_run = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
-            await planner.plan()
+            await fresh.contact_planner.plan(clock.now())
             again = (time.perf_counter() - t0) * 1000
             queued = await store.db.fetch_one("SELECT COUNT(*) FROM outbox")
             print(
-                f"plan() on day 60: first run {first_plan:.0f} ms "
-                f"({queued[0] if queued else 0:,} posts queued), next run {again:.0f} ms"
+                f"run on day 60: {due_run:.0f} ms for the pairs due "
+                f"({queued[0] if queued else 0:,} posts queued), the next run {again:.1f} ms"
             )
-            return rate, p99, scan_ms
+            return rate, p99, scan_ms, again
         finally:
             await store.close()
 
@@ -159,10 +155,13 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    rate, p99, scan_ms = asyncio.run(run(args.pairs, args.events, args.seed))
-    ok = rate >= 5000 and p99 < 2 and scan_ms < 100
-    print("targets (>= 5,000 events/s, p99 < 2 ms, scan < 100 ms):", "met" if ok else "NOT met")
-    print(f"events_per_s={rate:.0f} p99_ms={p99:.3f} scan_ms={scan_ms:.1f}")
+    rate, p99, startup_ms, tick_ms = asyncio.run(run(args.pairs, args.events, args.seed))
+    ok = rate >= 5000 and p99 < 2 and tick_ms < 5
+    print("targets (>= 5,000 events/s, p99 < 2 ms, tick < 5 ms):", "met" if ok else "NOT met")
+    print(
+        f"events_per_s={rate:.0f} p99_ms={p99:.3f} "
+        f"startup_ms={startup_ms:.1f} tick_ms={tick_ms:.2f}"
+    )
     return 0 if ok else 1
 
 

@@ -64,7 +64,8 @@ class ILNBot(commands.Bot):
         start_waker: bool = True,
     ) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned,
+            # Slash commands only: no prefix, so no word of any message is ever parsed.
+            command_prefix=(),
             intents=bot_intents(),
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
@@ -76,7 +77,7 @@ class ILNBot(commands.Bot):
         self.guild_object = discord.Object(id=config.discord.guild_id)
         self.adapter = DiscordAdapter(self, config.discord, Pacer(GLOBAL_REQUESTS_PER_SECOND))
         self.program = Program(config, store, clock, self.adapter, content or ProgramContent.load())
-        self.waker = Waker(self.program.run_due, config.program.tick_seconds)
+        self.waker = Waker(self.program.run_due, self.program.next_due, config.program.tick_seconds)
         self._start_waker = start_waker
         self._prepared = False
         self.caught_up = asyncio.Event()  # set once the first on_ready's catch-up is done
@@ -100,6 +101,9 @@ class ILNBot(commands.Bot):
         await self.program.contact_log.backfill()
         await self.waker.run_now()
         self.caught_up.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Messages are only counted (by the contact cog's listener), never parsed."""
 
     async def close(self) -> None:
         self.waker.shutdown()

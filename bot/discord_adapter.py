@@ -12,7 +12,8 @@ import discord
 
 from bot.config import DiscordSettings
 from bot.pacing import Pacer
-from bot.services.ports import DirectMessagesClosed, DiscordError, Post, SeenMessage, SpaceKind
+from bot.services.ports import DirectMessagesClosed, DiscordError, Draft, SeenMessage, SpaceKind
+from bot.ui import view_of
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,6 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
 )
 GUILD_CHANNEL_LIMIT = 500
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
-_BUTTON_STYLES = {
-    "primary": discord.ButtonStyle.primary,
-    "secondary": discord.ButtonStyle.secondary,
-    "success": discord.ButtonStyle.success,
-    "danger": discord.ButtonStyle.danger,
-}
 
 
 def required_permissions() -> discord.Permissions:
@@ -276,16 +271,16 @@ class DiscordAdapter:
 
     # Posting --------------------------------------------------------------------------------
 
-    async def send(self, channel_id: int, post: Post, nonce: str) -> int:
+    async def send(self, channel_id: int, draft: Draft, nonce: str) -> int:
         channel = await self._channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise DiscordError(f"channel {channel_id} cannot take messages", transient=False)
-        message = await self._send_to(channel, post, nonce)
-        if post.pin and not message.pinned:
+        message = await self._send_to(channel, draft, nonce)
+        if draft.pin and not message.pinned:
             await self._call(message.pin)
         return message.id
 
-    async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
+    async def send_direct(self, user_id: int, draft: Draft, nonce: str) -> int:
         user = self._client.get_user(user_id)
         if user is None:
             user = await self._call(lambda: self._client.fetch_user(user_id))
@@ -293,7 +288,7 @@ class DiscordAdapter:
             channel = user.dm_channel
             if channel is None:
                 channel = await self._call(user.create_dm)
-            message = await self._send_to(channel, post, nonce)
+            message = await self._send_to(channel, draft, nonce)
         except DiscordError as error:
             cause = error.__cause__
             if isinstance(cause, discord.Forbidden) and cause.code == DMS_CLOSED:
@@ -301,13 +296,13 @@ class DiscordAdapter:
             raise
         return message.id
 
-    async def send_to_coordinators(self, post: Post, nonce: str) -> int:
-        return await self.send(self._required(self._coordinator_channel_id), post, nonce)
+    async def send_to_coordinators(self, draft: Draft, nonce: str) -> int:
+        return await self.send(self._required(self._coordinator_channel_id), draft, nonce)
 
-    async def send_announcement(self, post: Post, nonce: str) -> int:
-        return await self.send(self._required(self._announcement_channel_id), post, nonce)
+    async def send_announcement(self, draft: Draft, nonce: str) -> int:
+        return await self.send(self._required(self._announcement_channel_id), draft, nonce)
 
-    async def open_cohort_thread(self, title: str, post: Post, nonce: str) -> tuple[int, int]:
+    async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         forum = await self._channel(self._required(self._forum_id))
         if not isinstance(forum, discord.ForumChannel):
             raise DiscordError("the cohort forum is missing", transient=False)
@@ -317,8 +312,8 @@ class DiscordAdapter:
         created = await self._call(
             lambda: forum.create_thread(
                 name=title[:100],
-                content=post.content or None,
-                embeds=_embeds(post),
+                content=draft.content or None,
+                embeds=_embeds(draft),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         )
@@ -358,21 +353,21 @@ class DiscordAdapter:
     # Plumbing -------------------------------------------------------------------------------
 
     async def _send_to(
-        self, channel: discord.abc.Messageable, post: Post, nonce: str
+        self, channel: discord.abc.Messageable, draft: Draft, nonce: str
     ) -> discord.Message:
-        view = _view(post)
+        view = view_of(draft.buttons)
         return await self._call(
             lambda: channel.send(
-                content=post.content or None,
-                embeds=_embeds(post),
+                content=draft.content or None,
+                embeds=_embeds(draft),
                 # discord.py's overloads type ``view`` as ``View``, but the implementation's
                 # default is None and None means "no components".
                 view=view,  # type: ignore[arg-type]
                 nonce=nonce,
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False,
-                    roles=[discord.Object(i) for i in post.mention_role_ids],
-                    users=[discord.Object(i) for i in post.mention_ids],
+                    roles=[discord.Object(i) for i in draft.mention_role_ids],
+                    users=[discord.Object(i) for i in draft.mention_ids],
                 ),
             )
         )
@@ -398,7 +393,7 @@ class DiscordAdapter:
             return await action()
         except discord.Forbidden as error:
             message = f"missing permission ({error.code}): {error.text}"
-            raise DiscordError(message, transient=False) from error
+            raise DiscordError(message, transient=False, fixable=True) from error
         except discord.NotFound as error:
             raise DiscordError(
                 f"not found ({error.code}): {error.text}", transient=False
@@ -411,24 +406,8 @@ class DiscordAdapter:
             raise DiscordError(f"connection problem: {error!r}", transient=True) from error
 
 
-def _embeds(post: Post) -> list[discord.Embed]:
-    return [discord.Embed.from_dict(embed) for embed in post.embeds]
-
-
-def _view(post: Post) -> discord.ui.View | None:
-    """Buttons as plain components; clicks are handled by the cogs' persistent dynamic items.
-
-    The view is stopped before sending so discord.py does not keep one per message.
-    """
-    if not post.buttons:
-        return None
-    view = discord.ui.View(timeout=None)
-    for custom_id, label, style in post.buttons:
-        view.add_item(
-            discord.ui.Button(custom_id=custom_id, label=label, style=_BUTTON_STYLES[style])
-        )
-    view.stop()
-    return view
+def _embeds(draft: Draft) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(embed) for embed in draft.embeds]
 
 
 def _slug(text: str) -> str:

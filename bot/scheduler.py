@@ -1,30 +1,40 @@
-"""APScheduler only wakes the program up; what is due is always read from the store."""
+"""APScheduler only wakes the program up; what is due is always read from the store.
+
+After every run the waker asks the program when the next thing falls due and sets one
+wake-up for that instant; a safety tick every ``tick_seconds`` covers a clock jump or a
+change the program did not hear of.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
 TICK_JOB = "iln:tick"
+DUE_JOB = "iln:due"
 
 
 class Waker:
-    """Runs ``work`` every ``tick_seconds``, and at once whenever :meth:`run_now` is called.
+    """Runs ``work`` at each due instant ``next_due`` names, and every ``tick_seconds``.
 
-    ``work`` must be idempotent: a wake-up that finds nothing due does nothing. Overlapping
-    wake-ups are coalesced so two runs never race over the same posts.
+    ``work`` must be idempotent and coalesce overlapping calls (``Program.run_due`` does).
     """
 
-    def __init__(self, work: Callable[[], Awaitable[None]], tick_seconds: int) -> None:
+    def __init__(
+        self,
+        work: Callable[[], Awaitable[None]],
+        next_due: Callable[[], Awaitable[datetime | None]],
+        tick_seconds: int,
+    ) -> None:
         self._work = work
+        self._next_due = next_due
         self._tick_seconds = tick_seconds
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._running = asyncio.Lock()
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -39,13 +49,21 @@ class Waker:
         self._scheduler.start()
 
     async def run_now(self) -> None:
-        if self._running.locked():
+        try:
+            await self._work()
+            due = await self._next_due()
+        except Exception:
+            log.exception("a scheduled run failed; the next tick retries what is still due")
             return
-        async with self._running:
-            try:
-                await self._work()
-            except Exception:
-                log.exception("a scheduled run failed; the next tick retries what is still due")
+        if self._scheduler.running and due is not None:
+            self._scheduler.add_job(
+                self.run_now,
+                "date",
+                run_date=max(due, datetime.now(UTC)),
+                id=DUE_JOB,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     def shutdown(self) -> None:
         if self._scheduler.running:

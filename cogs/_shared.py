@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.domain.availability import AwayRejected, DateParseError
+from bot.domain.away import AwayRejected, DateParseError
 from bot.services.errors import UserFacingError
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""``/away``: tell your partner (and the reminders) when you will be away.
+"""``/away``: tell your partner (and the reminders) when you will be away; and the buttons
+on the regular availability ask ("No changes", "Add dates" with its short form).
 
 Decision: Discord does not let a command with subcommands take options itself, so the
 period is recorded with ``/away add start end [note]``, next to ``/away list`` and
@@ -13,8 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.availability import ACCEPTED_FORMATS_HELP, MAX_NOTE_LENGTH
-from cogs._shared import answer, program_of
+from bot.domain.away import ACCEPTED_FORMATS_HELP, MAX_NOTE_LENGTH
+from bot.posts.away import AddDatesButton, NoChangesButton
+from bot.ui import PersistentButton, persistent
+from cogs._shared import PoliteModal, answer, field_value, polite, program_of, text_field
 
 if TYPE_CHECKING:
     from bot.client import ILNBot
@@ -84,5 +87,79 @@ class AwayCog(commands.Cog):
         ][:25]
 
 
+@persistent(NoChangesButton)
+class NoChangesItem(PersistentButton[NoChangesButton], template=r"iln:avail:none:(?P<pid>\d+)"):
+    @classmethod
+    def button(cls, spec: NoChangesButton) -> discord.ui.Button[Any]:
+        return discord.ui.Button(
+            label="No changes",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"iln:avail:none:{spec.partnership_id}",
+        )
+
+    @classmethod
+    def parse(cls, match: Any) -> NoChangesButton:
+        return NoChangesButton(int(match["pid"]))
+
+    @polite
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        program = program_of(interaction)
+        await program.away.no_changes(interaction.user.id, self.spec.partnership_id)
+        await answer(interaction, program.content.messages.availability.no_changes_ack)
+
+
+@persistent(AddDatesButton)
+class AddDatesItem(PersistentButton[AddDatesButton], template=r"iln:avail:add:(?P<pid>\d+)"):
+    @classmethod
+    def button(cls, spec: AddDatesButton) -> discord.ui.Button[Any]:
+        return discord.ui.Button(
+            label="Add dates",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"iln:avail:add:{spec.partnership_id}",
+        )
+
+    @classmethod
+    def parse(cls, match: Any) -> AddDatesButton:
+        return AddDatesButton(int(match["pid"]))
+
+    @polite
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await program_of(interaction).away.check_member(
+            interaction.user.id, self.spec.partnership_id
+        )
+        await interaction.response.send_modal(AwayForm(self.spec.partnership_id))
+
+
+class AwayForm(PoliteModal, title="Time away"):
+    start = text_field(
+        "First day away (your local date)", "start", placeholder="24 Dec 2026", max_length=40
+    )
+    end = text_field("Last day away", "end", placeholder="5 Jan 2027", max_length=40)
+    note = text_field(
+        "Note for your partner (optional)", "note", required=False, max_length=MAX_NOTE_LENGTH
+    )
+
+    def __init__(self, partnership_id: int) -> None:
+        super().__init__(custom_id=f"iln:avail:form:{partnership_id}")
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        program = program_of(interaction)
+        await program.away.add(
+            interaction.user.id,
+            field_value(self.start),
+            field_value(self.end),
+            field_value(self.note) or None,
+        )
+        await answer(interaction, program.content.messages.availability.added_ack)
+
+
+DYNAMIC_ITEMS = (NoChangesItem, AddDatesItem)
+
+
 async def setup(bot: ILNBot) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(AwayCog(bot), guild=bot.guild_object)
+
+
+async def teardown(bot: ILNBot) -> None:
+    bot.remove_dynamic_items(*DYNAMIC_ITEMS)

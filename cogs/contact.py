@@ -20,7 +20,7 @@ ContactKind = Literal["video", "email", "phone", "in person", "other"]
 
 class ContactCog(commands.Cog):
     """The writer's start and stop, the start-up backfill and members leaving are wired by
-    the bot itself (``bot/client.py``, ``cogs/lifecycle.py``)."""
+    the bot itself (``bot/client.py``, ``cogs/membership.py``)."""
 
     def __init__(self, bot: ILNBot) -> None:
         self.bot = bot

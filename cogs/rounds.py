@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ILNBot
-from bot.domain.availability import parse_local_date
+from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
 from bot.services.rounds import RoundStatus, describe_state
 from cogs._shared import answer, coordinator_only, program_of

@@ -10,10 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ILNBot
-from bot.domain.availability import parse_local_date
+from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
-from bot.services.lifecycle_posts import topic_embed
-from bot.store.models import Topic
+from bot.posts.topics import topic_embed
+from bot.store.models import RoundTopic
 from cogs._shared import (
     PoliteModal,
     answer,
@@ -94,7 +94,7 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
 class TopicModal(PoliteModal):
     """Title, summary and text of a topic: too long for slash-command options."""
 
-    def __init__(self, *, due_on: date | None = None, existing: Topic | None = None) -> None:
+    def __init__(self, *, due_on: date | None = None, existing: RoundTopic | None = None) -> None:
         super().__init__(title="Edit topic" if existing else "New topic", timeout=600)
         self.due_on = due_on
         self.existing = existing
@@ -136,7 +136,7 @@ class TopicModal(PoliteModal):
         await answer(interaction, f"Added topic {topic.position}, **{topic.title}**, for {when}.")
 
 
-def _line(link: Any, topic: Topic) -> str:
+def _line(link: Any, topic: RoundTopic) -> str:
     when = format_local_date(topic.due_on)
     if topic.posted_at is None:
         return f"{topic.position}. {topic.title} (coming {when})"

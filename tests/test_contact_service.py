@@ -11,15 +11,11 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Config
-from bot.services import contact_posts
-from bot.services.availability import AwayService
-from bot.services.checkins import CheckinService
-from bot.services.contact import ContactLog, ContactPlanner, Departures, HealthReport
+from bot.posts.away import AddDatesButton, NoChangesButton
+from bot.posts.checkins import CheckinButton
 from bot.services.errors import UserFacingError
-from bot.services.outbox import Dispatcher
-from bot.services.ports import DirectMessagesClosed, Post, SeenMessage, SpaceKind
+from bot.services.ports import DirectMessagesClosed, Draft, SeenMessage, SpaceKind
 from bot.services.program import Program, ProgramContent
-from bot.services.render import RenderContext, TemplateRenderer
 from bot.store import Store
 from bot.store.models import RoundState, utc_text
 
@@ -38,14 +34,14 @@ def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
 class FakePort:
     """Records what would reach Discord; history is scripted per space."""
 
-    sent: list[tuple[str, int, Post]] = field(default_factory=list)
+    sent: list[tuple[str, int, Draft]] = field(default_factory=list)
     nonces: set[str] = field(default_factory=set)
     closed_dms: set[int] = field(default_factory=set)
     history: dict[int, list[SeenMessage]] = field(default_factory=dict)
     history_calls: int = 0
     next_id: int = 9_000_000
 
-    def _record(self, where: str, target: int, post: Post, nonce: str) -> int:
+    def _record(self, where: str, target: int, post: Draft, nonce: str) -> int:
         assert nonce not in self.nonces, "a post was sent twice"
         self.nonces.add(nonce)
         self.sent.append((where, target, post))
@@ -63,21 +59,21 @@ class FakePort:
     ) -> int:
         raise AssertionError("tests give every partnership its space up front")
 
-    async def send(self, channel_id: int, post: Post, nonce: str) -> int:
+    async def send(self, channel_id: int, post: Draft, nonce: str) -> int:
         return self._record("space", channel_id, post, nonce)
 
-    async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
+    async def send_direct(self, user_id: int, post: Draft, nonce: str) -> int:
         if user_id in self.closed_dms:
             raise DirectMessagesClosed(user_id)
         return self._record("dm", user_id, post, nonce)
 
-    async def send_to_coordinators(self, post: Post, nonce: str) -> int:
+    async def send_to_coordinators(self, post: Draft, nonce: str) -> int:
         return self._record("coordinators", 0, post, nonce)
 
-    async def send_announcement(self, post: Post, nonce: str) -> int:
+    async def send_announcement(self, post: Draft, nonce: str) -> int:
         return self._record("announcements", 0, post, nonce)
 
-    async def open_cohort_thread(self, title: str, post: Post, nonce: str) -> tuple[int, int]:
+    async def open_cohort_thread(self, title: str, post: Draft, nonce: str) -> tuple[int, int]:
         return 8000, self._record("forum", 8000, post, nonce)
 
     async def close_space(
@@ -106,26 +102,23 @@ CONFIG = Config(discord={"guild_id": 1, "coordinator_role": "Coordinators"})
 
 
 class World:
-    """The contact feature wired as the program wires it, over one database file."""
+    """The program over one database file, with a recording port; its round has one topic
+    (posted on day 0) and the contact feature is what these tests look at."""
 
     def __init__(self, store: Store, clock: ManualClock, port: FakePort, config: Config) -> None:
         self.store, self.clock, self.port, self.config = store, clock, port, config
-        self.contact_log = ContactLog(store, clock, config, port)
-        self.contact_planner = ContactPlanner(store, clock, config, self.contact_log)
-        self.pair_health = HealthReport(store, clock, config, self.contact_log)
-        self.departures = Departures(store, clock, self.contact_log)
-        self.away = AwayService(store, clock, config)
-        self.checkins = CheckinService(store, clock, config)
-        context = RenderContext(store, clock, CONTENT.messages, port, config.round)
-        renderer = TemplateRenderer(context, contact_posts.TEMPLATES)
-        self.dispatcher = Dispatcher(store, clock, port, renderer)
+        self.program = Program(config, store, clock, port, CONTENT)
+        self.contact_log = self.program.contact_log
+        self.pair_health = self.program.pair_health
+        self.departures = self.program.departures
+        self.away = self.program.away
+        self.checkins = self.program.checkins
 
-    async def run(self, when: datetime | None = None) -> int:
-        """Move the clock (if given), plan and deliver; returns how many posts went out."""
+    async def run(self, when: datetime | None = None) -> None:
+        """Move the clock (if given) and do what is due, as the waker would."""
         if when is not None:
             self.clock.set(when)
-        await self.contact_planner.plan()
-        return await self.dispatcher.deliver_due()
+        await self.program.run_due()
 
     async def write(self, member: int, when: datetime, message_id: int) -> None:
         self.clock.set(max(when, self.clock.now()))
@@ -166,7 +159,7 @@ async def build(
         (RoundState.APPLICATIONS_CLOSED, RoundState.RUNNING),
     ]:
         assert await store.rounds.set_state(round_.id, old, new, clock.now())
-    topic = await store.topics.add(
+    await store.topics.add(
         round_.id,
         position=1,
         slug="hello",
@@ -176,7 +169,6 @@ async def build(
         prompts=["p1", "p2", "p3"],
         due_on=ROUND_START,
     )
-    await store.topics.mark_posted(topic.id, at(0, 9))
     pid = await store.partnerships.create(
         round_.id, "ana-and-bo", [ANA, BO], score=1.0, reasons=[], now=clock.now()
     )
@@ -401,12 +393,9 @@ async def test_availability_ask_has_its_buttons(world: tuple[World, int]) -> Non
     assert await w.keys_of("availability_ask") == []
     await w.run(at(7, 9))
     assert await w.keys_of("availability_ask") == [f"p{pid}:availability:1"]
-    [(_, channel, post)] = w.port.sent
+    [(_, channel, post)] = [sent for sent in w.port.sent if sent[2].buttons]
     assert channel == SPACE
-    assert [b[:2] for b in post.buttons] == [
-        (f"iln:avail:none:{pid}", "No changes"),
-        (f"iln:avail:add:{pid}", "Add dates"),
-    ]
+    assert post.buttons == (NoChangesButton(pid), AddDatesButton(pid))
 
 
 async def test_not_working_checkin_alerts_coordinators_privately(
@@ -418,7 +407,7 @@ async def test_not_working_checkin_alerts_coordinators_privately(
         await w.write(BO, at(day, 11), 100 + day)
     await w.run(at(28, 9))
     prompt = next(post for _, _, post in w.port.sent if post.buttons and "check-in" in post.content)
-    assert prompt.buttons[0][:2] == (f"iln:checkin:{pid}:1", "Tell us privately")
+    assert prompt.buttons == (CheckinButton(pid, 1),)
     await w.checkins.answer(BO, pid, 1, "great", None)
     await w.checkins.answer(ANA, pid, 1, "not_working", "We never  find a time.")
     with pytest.raises(UserFacingError):
@@ -518,7 +507,7 @@ async def test_planning_is_exactly_once_across_runs_and_restarts(tmp_path: Path)
     try:
         for _ in range(3):
             await program.run_due()
-        # The lifecycle may add its own posts (topics); ours are all still there, once each.
+        # The calendar may add its own posts (topics); ours are all still there, once each.
         again = await outbox_keys(store)
         assert [k for k in again if k in first or ":nudge:" in k or ":checkin:" in k] == [
             k for k in first if k in again

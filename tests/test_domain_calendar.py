@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.domain.calendar import (
+    CalendarEntry,
+    RoundCalendar,
     RoundSchedule,
-    ScheduledPost,
+    Series,
     add_months,
     availability_dates,
     checkin_dates,
@@ -18,7 +20,6 @@ from bot.domain.calendar import (
     format_local_date,
     post_instant,
     round_end,
-    round_timeline,
     topic_dates,
 )
 
@@ -226,47 +227,70 @@ def test_post_instant_is_someones_local_hour_and_nobody_is_earlier(
 # -------------------------------------------------------------------- timeline
 
 
-def test_round_timeline_default_round() -> None:
-    timeline = round_timeline(START, DEFAULT)
-    assert timeline == sorted(timeline, key=lambda p: p.day)
-    keys = [p.key for p in timeline]
-    assert len(keys) == len(set(keys))
-    assert timeline[0] == ScheduledPost(kind="topic", key="topic:1", day=START, index=1)
-    assert timeline[-1] == ScheduledPost(kind="round_end", key="round_end", day=END, index=1)
-    by_kind: dict[str, list[str]] = {}
-    for post in timeline:
-        by_kind.setdefault(post.kind, []).append(post.key)
-    assert by_kind["topic"] == [f"topic:{i}" for i in range(1, 10)]
-    assert by_kind["checkin"] == ["checkin:1", "checkin:2", "checkin:3", "checkin:4"]
-    assert len(by_kind["availability"]) == 9
-    assert by_kind["end_reminder"] == ["end_reminder"]
+def calendar_of(start: date, topics: int | None = None) -> RoundCalendar:
+    """A round's calendar with its topics on the cadence's days (the first ``topics``)."""
+    end = round_end(start, DEFAULT)
+    days = topic_dates(start, end, DEFAULT)[:topics]
+    return RoundCalendar(start, end, DEFAULT, [(100 + n, day) for n, day in enumerate(days)])
 
 
-def test_round_timeline_same_day_order_topic_before_checkin() -> None:
-    timeline = round_timeline(START, DEFAULT)
-    day28 = [p.key for p in timeline if p.day == START + timedelta(days=28)]
-    assert day28 == ["topic:3", "checkin:1"]
+def test_calendar_of_a_default_round() -> None:
+    entries = calendar_of(START).entries
+    assert list(entries) == sorted(entries, key=lambda e: e.day)
+    assert entries[0] == CalendarEntry(Series.TOPIC, 1, START, 100)
+    assert entries[-1] == CalendarEntry(Series.CLOSING, 1, END)
+    by_series: dict[Series, list[int]] = {}
+    for entry in entries:
+        by_series.setdefault(entry.series, []).append(entry.sequence)
+    assert by_series[Series.TOPIC] == list(range(1, 10))
+    assert by_series[Series.CHECKIN] == [1, 2, 3, 4]
+    assert len(by_series[Series.AVAILABILITY]) == 9
+    assert by_series[Series.END_REMINDER] == [1]
 
 
-def test_round_timeline_caps_topics_to_the_bank() -> None:
-    timeline = round_timeline(START, DEFAULT, 3)
-    assert [p.key for p in timeline if p.kind == "topic"] == ["topic:1", "topic:2", "topic:3"]
-    assert any(p.kind == "availability" and p.day > START + timedelta(days=42) for p in timeline)
-    assert [p for p in round_timeline(START, DEFAULT, 0) if p.kind == "topic"] == []
-    with pytest.raises(ValueError):
-        round_timeline(START, DEFAULT, -1)
+def test_calendar_same_day_order_topic_before_checkin() -> None:
+    day28 = [e.series for e in calendar_of(START).entries if e.day == START + timedelta(days=28)]
+    assert day28 == [Series.TOPIC, Series.CHECKIN]
 
 
-def test_round_timeline_is_stable() -> None:
-    assert round_timeline(START, DEFAULT, 5) == round_timeline(START, DEFAULT, 5)
+def test_calendar_topics_come_from_the_round_not_the_cadence() -> None:
+    calendar = calendar_of(START, 3)
+    assert [e.topic_id for e in calendar.entries if e.series is Series.TOPIC] == [100, 101, 102]
+    assert any(
+        e.series is Series.AVAILABILITY and e.day > START + timedelta(days=42)
+        for e in calendar.entries
+    )
+    assert [e for e in calendar_of(START, 0).entries if e.series is Series.TOPIC] == []
+
+
+def test_due_times_are_the_pairs_earliest_local_hour_in_order() -> None:
+    calendar = calendar_of(START)
+    times = calendar.due_times(["Europe/London", "Australia/Sydney"])
+    assert [at for at, _ in times] == sorted(at for at, _ in times)
+    first_at, first = times[0]
+    assert first.series is Series.TOPIC
+    assert first_at == post_instant(START, 9, ["Australia/Sydney"])
+    assert calendar.closes_at(["Europe/London"]) == times[-1][0] or any(
+        e.series is Series.CLOSING for _, e in times
+    )
+
+
+def test_latest_names_the_newest_entry_of_a_series_that_is_due() -> None:
+    calendar = calendar_of(START)
+    zones = ["Europe/London"]
+    asks = [(at, e) for at, e in calendar.due_times(zones) if e.series is Series.AVAILABILITY]
+    (first_at, _), (second_at, _) = asks[0], asks[1]
+    assert calendar.latest(Series.AVAILABILITY, zones, first_at - timedelta(seconds=1)) == 0
+    assert calendar.latest(Series.AVAILABILITY, zones, first_at) == 1
+    assert calendar.latest(Series.AVAILABILITY, zones, second_at) == 2
 
 
 @given(st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)))
-def test_timeline_stays_inside_the_round(start: date) -> None:
+def test_calendar_stays_inside_the_round(start: date) -> None:
     end = round_end(start, DEFAULT)
-    for post in round_timeline(start, DEFAULT):
-        assert start <= post.day <= end
-        assert (post.day == end) == (post.kind == "round_end")
+    for entry in calendar_of(start).entries:
+        assert start <= entry.day <= end
+        assert (entry.day == end) == (entry.series is Series.CLOSING)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import pytest
 
 from bot.cli import simulate as simulate_command
 from bot.store import Store
-from bot.store.models import AwayPeriod, Partnership, Topic
+from bot.store.models import AwayRecord, Partnership, RoundTopic
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 REQUIRED_KINDS = {
@@ -66,14 +66,14 @@ class SampleRun:
     events: list[Event]
     seconds: float
     partnerships: list[Partnership]
-    topics: list[Topic]
-    away: list[AwayPeriod]
+    topics: list[RoundTopic]
+    away: list[AwayRecord]
 
     def of(self, kind: str) -> list[Event]:
         return [event for event in self.events if event.kind == kind]
 
 
-async def _read_store(path: Path) -> tuple[list[Partnership], list[Topic], list[AwayPeriod]]:
+async def _read_store(path: Path) -> tuple[list[Partnership], list[RoundTopic], list[AwayRecord]]:
     store = await Store.open(path, migrate=False)
     try:
         round_ = next(r for r in await store.rounds.all() if r.name == "2027A")

@@ -1,11 +1,15 @@
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.domain.applications import Application, CareerStage, Sector
-from bot.store import NewPost, Store
+from bot.posts import SpaceTarget, load
+from bot.posts.contact import Nudge
+from bot.store import Scheduled, Store
 from bot.store.db import Database, Migration, bundled_migrations
+from bot.store.effects import MarkTopicPosted, RecordNudge, SetCohortThread, apply
 from bot.store.models import MatchPair, RoundState, SpaceContainer
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -88,11 +92,12 @@ async def test_round_topics_and_containers_round_trip(store: Store) -> None:
         body="b",
         prompts=["one", "two"],
         due_on=date(2027, 3, 1),
+        hashtags=["#interlibnet"],
     )
-    assert topic.prompts == ("one", "two")
+    assert (topic.prompts, topic.hashtags) == (("one", "two"), ("#interlibnet",))
     await store.topics.move(topic.id, date(2027, 3, 3))
-    await store.topics.set_cohort_thread(topic.id, 99)
-    await store.topics.mark_posted(topic.id, NOW)
+    async with store.db.transaction() as tx:
+        await apply(tx, [SetCohortThread(topic.id, 99), MarkTopicPosted(topic.id)], NOW)
     moved = await store.topics.get(topic.id)
     assert moved is not None
     assert (moved.due_on, moved.cohort_thread_id, moved.posted_at) == (date(2027, 3, 3), 99, NOW)
@@ -170,23 +175,26 @@ async def test_outbox_keys_are_unique_and_nudges_recorded_with_their_post(store:
     pid = await store.partnerships.create(
         round_.id, "ada-and-bo", [1, 2], score=1, reasons=[], now=NOW
     )
-    post = NewPost(
-        key=f"p{pid}:nudge:1",
-        kind="nudge",
+    nudge = Nudge(
         partnership_id=pid,
-        target={"to": "space", "channel_id": 5},
-        payload={"template": "nudge"},
-        due_at=NOW,
+        target=SpaceTarget(channel_id=5),
+        tone="quiet",
+        recipients=(1, 2),
+        silent=(1, 2),
+        days=14,
+        number=1,
     )
-    assert await store.outbox.enqueue([post], NOW, nudge="quiet") == 1
-    assert await store.outbox.enqueue([post], NOW, nudge="quiet") == 0
+    post = Scheduled(nudge, NOW, (RecordNudge(pid, "quiet", nudge.key),))
+    assert await store.outbox.enqueue([post], NOW) == 1
+    assert await store.outbox.enqueue([post], NOW) == 0
     assert [n.kind for n in await store.activity.nudges(pid)] == ["quiet"]
     [due] = await store.outbox.due(NOW)
-    assert due.payload == {"template": "nudge"} and due.target["channel_id"] == 5
+    assert due.key == f"p{pid}:nudge:1" and due.kind == "nudge"
+    assert load(due.kind, due.target, due.payload) == nudge
     await store.outbox.mark_failed(due.key, "HTTP 503", NOW + timedelta(minutes=1))
     assert await store.outbox.due(NOW) == []
     assert await store.outbox.next_due_at() == NOW + timedelta(minutes=1)
-    await store.outbox.mark_sent(due.key, 42, NOW)
+    await store.outbox.mark_done(due.key, 42, NOW)
     sent = await store.outbox.get(due.key)
     assert sent is not None and (sent.message_id, sent.attempts, sent.sent_at) == (42, 1, NOW)
 
@@ -216,3 +224,50 @@ async def test_backup_holds_the_same_rows(store: Store, tmp_path: Path) -> None:
         assert await copy.db.schema_version() == await store.db.schema_version()
     finally:
         await copy.close()
+
+
+async def test_queued_work_from_before_typed_posts_loads_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        await db.migrate([m for m in bundled_migrations() if m.version <= 3])
+        rows = [
+            ("p1:nudge:1", "nudge", {"to": "space", "channel_id": 5},
+             {"template": "nudge", "partnership_id": 1, "kind": "one_sided", "recipients": [2],
+              "silent": [2], "days": 15, "number": 1}),
+            ("r1:cohort_thread:3", "cohort_thread",
+             {"to": "forum", "topic_id": 3, "title": "2027A: Hello"},
+             {"template": "cohort_thread", "topic_id": 3}),
+            ("r1:applications_open", "announcement", {"to": "announcements"},
+             {"template": "applications_open", "round_id": 1}),
+            ("p1:escalation:2", "escalation", {"to": "coordinators"},
+             {"template": "escalation", "partnership_id": 1, "days": 30, "nudges": 2,
+              "away_summary": "no one away", "silent": [2]}),
+        ]  # fmt: skip
+        stamps = (NOW.isoformat(), NOW.isoformat())
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO rounds VALUES (1, '2027A', 'running', '2027-03-01', '2027-07-01',"
+                " '', '')"
+            )
+            await tx.execute(
+                "INSERT INTO partnerships (id, round_id, name, state, created_at)"
+                " VALUES (1, 1, 'a-and-b', 'active', '')"
+            )
+            await tx.executemany(
+                "INSERT INTO outbox (key, partnership_id, kind, target, payload, due_at,"
+                " created_at) VALUES (?, json_extract(?, '$.partnership_id'), ?, ?, ?, ?, ?)",
+                [
+                    (key, json.dumps(data), kind, json.dumps(target), json.dumps(data), *stamps)
+                    for key, kind, target, data in rows
+                ],
+            )
+        await db.migrate()
+        store = Store(db)
+        loaded = [load(i.kind, i.target, i.payload) for i in await store.outbox.due(NOW)]
+        assert sorted(work.key for work in loaded) == sorted(key for key, *_ in rows)
+        nudge = next(work for work in loaded if isinstance(work, Nudge))
+        assert (nudge.tone, nudge.recipients, nudge.days) == ("one_sided", (2,), 15)
+    finally:
+        await db.close()

@@ -7,13 +7,10 @@ import asyncio
 from pathlib import Path
 
 from bot.cli.inputs import InputProblem, read_input, report
-from bot.clock import SystemClock
+from bot.cli.offline import offline_program
 from bot.config import Config
-from bot.content import default_data_dir, load_topics
 from bot.services.errors import UserFacingError
-from bot.services.matching import CsvRejected, ImportReport, MatchingService
-from bot.services.rounds import RoundService
-from bot.store import Store
+from bot.services.matching import CsvRejected, ImportReport
 
 CLI_ACTOR = 0  # the audit log's actor for changes made from the command line
 
@@ -53,14 +50,5 @@ def _import(args: argparse.Namespace) -> int:
 
 
 async def _import_text(config: Config, text: str) -> ImportReport:
-    store = await Store.open(config.database.path)
-    try:
-        clock = SystemClock()
-        rounds = RoundService(
-            store, clock, config.round, load_topics(default_data_dir() / "topics")
-        )
-        return await MatchingService(store, clock, rounds, config.matching).import_csv(
-            text, CLI_ACTOR
-        )
-    finally:
-        await store.close()
+    async with offline_program(config) as program:
+        return await program.matching.import_csv(text, CLI_ACTOR)

@@ -8,10 +8,14 @@ Conventions (decided here, relied on by the tests):
 
 * Day numbers are offsets from the round's start date (day 0 = the start).
 * Every periodic series stops *strictly before* the round's end date; the end date itself
-  only carries the ``round_end`` post.
-* Keys and indexes of :class:`ScheduledPost` are 1-based ("topic:1" is the day-0 topic),
-  because coordinators talk about "topic 1", and they are stable for a given start and
-  schedule, so the scheduler can use them to make sending idempotent.
+  only carries the close.
+* Sequence numbers are 1-based ("topic 1" is the day-0 topic), because coordinators talk
+  about "topic 1", and they are stable for a given start and schedule, so planners can key
+  posts on them and sending stays idempotent.
+
+:class:`RoundCalendar` is the one place that says what a partnership's calendar holds and
+when each entry falls due; the planner that queues the posts and the post that checks it
+is still the latest of its series both ask it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import calendar as _stdlib_calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,9 +33,10 @@ from bot.domain.zones import zone as zone_named
 
 __all__ = [
     "MONTH_NAMES",
-    "PostKind",
+    "CalendarEntry",
+    "RoundCalendar",
     "RoundSchedule",
-    "ScheduledPost",
+    "Series",
     "add_months",
     "availability_dates",
     "checkin_dates",
@@ -38,7 +44,6 @@ __all__ = [
     "format_local_date",
     "post_instant",
     "round_end",
-    "round_timeline",
     "topic_dates",
 ]
 
@@ -56,17 +61,6 @@ MONTH_NAMES: tuple[str, ...] = (
     "November",
     "December",
 )
-
-PostKind = Literal["topic", "end_reminder", "checkin", "availability", "round_end"]
-
-# Order of posts that fall on the same day: the topic leads, the round end closes.
-_KIND_ORDER: dict[str, int] = {
-    "topic": 0,
-    "checkin": 1,
-    "availability": 2,
-    "end_reminder": 3,
-    "round_end": 4,
-}
 
 
 class RoundSchedule(BaseModel):
@@ -107,21 +101,6 @@ class RoundSchedule(BaseModel):
         le=23,
         description="Local hour (0-23) at which scheduled posts go out; see post_instant.",
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduledPost:
-    """One post of a round's timeline.
-
-    ``key`` is unique within a round and stable across recomputation ("topic:3",
-    "checkin:2", "availability:1", "end_reminder", "round_end"); ``index`` is 1-based
-    within its kind (always 1 for the single end reminder and round end).
-    """
-
-    kind: PostKind
-    key: str
-    day: date
-    index: int
 
 
 def format_local_date(d: date) -> str:
@@ -221,40 +200,91 @@ def post_instant(day: date, hour: int, zones: Sequence[str]) -> datetime:
     return min(_local_hour_utc(day, hour, zone) for zone in zones)
 
 
-def round_timeline(
-    start: date, settings: RoundSchedule, n_topics: int | None = None
-) -> list[ScheduledPost]:
-    """Every scheduled post of a round, sorted by day (then topic, check-in, availability,
-    end reminder, round end).
+class Series(StrEnum):
+    """The kinds of entry in a partnership's calendar."""
 
-    ``n_topics`` caps the topic series at the number of topics the content bank holds
-    (``None`` = no cap); the other series do not depend on it.
+    TOPIC = "topic"
+    CHECKIN = "checkin"
+    AVAILABILITY = "availability"
+    END_REMINDER = "end_reminder"
+    CLOSING = "closing"
+
+
+# Entries of the same day in the order a pair should read them: the topic leads, the
+# close ends.
+_SERIES_ORDER = {series: position for position, series in enumerate(Series)}
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """One dated post of a partnership's calendar; ``topic_id`` names the round's topic."""
+
+    series: Series
+    sequence: int
+    day: date
+    topic_id: int | None = None
+
+
+class RoundCalendar:
+    """Every dated post of a round's partnerships, and when each falls due for a pair.
+
+    ``topics`` are the round's own topics as ``(topic id, day)``: coordinators can add and
+    move them, so the topic series comes from the store, not from the cadence.
     """
-    if n_topics is not None and n_topics < 0:
-        raise ValueError("n_topics must be >= 0")
-    end = round_end(start, settings)
-    topics = topic_dates(start, end, settings)
-    if n_topics is not None:
-        topics = topics[:n_topics]
-    posts: list[ScheduledPost] = []
-    series: tuple[tuple[PostKind, list[date]], ...] = (
-        ("topic", topics),
-        ("checkin", checkin_dates(start, end, settings)),
-        ("availability", availability_dates(start, end, settings)),
-    )
-    for kind, days in series:
-        posts.extend(
-            ScheduledPost(kind=kind, key=f"{kind}:{i}", day=d, index=i)
-            for i, d in enumerate(days, start=1)
+
+    def __init__(
+        self,
+        starts_on: date,
+        ends_on: date,
+        schedule: RoundSchedule,
+        topics: Sequence[tuple[int, date]],
+    ) -> None:
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self._schedule = schedule
+        self._topics = sorted(topics, key=lambda topic: (topic[1], topic[0]))
+        self._instants: dict[tuple[str, ...], list[tuple[datetime, CalendarEntry]]] = {}
+
+    @cached_property
+    def entries(self) -> tuple[CalendarEntry, ...]:
+        start, end, schedule = self.starts_on, self.ends_on, self._schedule
+        entries = [
+            CalendarEntry(Series.TOPIC, number, day, topic_id)
+            for number, (topic_id, day) in enumerate(self._topics, start=1)
+        ]
+        for series, days in (
+            (Series.CHECKIN, checkin_dates(start, end, schedule)),
+            (Series.AVAILABILITY, availability_dates(start, end, schedule)),
+        ):
+            entries += [CalendarEntry(series, n, day) for n, day in enumerate(days, start=1)]
+        entries.append(
+            CalendarEntry(Series.END_REMINDER, 1, end_reminder_date(start, end, schedule))
         )
-    posts.append(
-        ScheduledPost(
-            kind="end_reminder",
-            key="end_reminder",
-            day=end_reminder_date(start, end, settings),
-            index=1,
-        )
-    )
-    posts.append(ScheduledPost(kind="round_end", key="round_end", day=end, index=1))
-    posts.sort(key=lambda p: (p.day, _KIND_ORDER[p.kind], p.index))
-    return posts
+        entries.append(CalendarEntry(Series.CLOSING, 1, end))
+        entries.sort(key=lambda e: (e.day, _SERIES_ORDER[e.series], e.sequence))
+        return tuple(entries)
+
+    def due_times(self, zones: Sequence[str]) -> list[tuple[datetime, CalendarEntry]]:
+        """Each entry with the instant it falls due for a pair in ``zones``, in order."""
+        key = tuple(sorted(set(zones)))
+        found = self._instants.get(key)
+        if found is None:
+            hour = self._schedule.post_hour
+            found = [(post_instant(e.day, hour, key), e) for e in self.entries]
+            found.sort(key=lambda item: item[0])
+            self._instants[key] = found
+        return found
+
+    def closes_at(self, zones: Sequence[str]) -> datetime:
+        """When a pair in ``zones`` gets its close."""
+        return post_instant(self.ends_on, self._schedule.post_hour, zones)
+
+    def latest(self, series: Series, zones: Sequence[str], now: datetime) -> int:
+        """The sequence number of the latest entry of ``series`` due by ``now`` (0: none)."""
+        latest = 0
+        for at, entry in self.due_times(zones):
+            if at > now:
+                break
+            if entry.series is series:
+                latest = entry.sequence
+        return latest

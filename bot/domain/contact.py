@@ -79,6 +79,7 @@ __all__ = [
     "contacts_per_fortnight",
     "decide",
     "is_away",
+    "next_check_at",
     "next_common_window",
     "risk_label",
     "risk_score",
@@ -519,3 +520,37 @@ def contacts_per_fortnight(
     fortnight = timedelta(days=14)
     elapsed = max(now - started_at, fortnight)
     return count / (elapsed / fortnight)
+
+
+# ------------------------------------------------------------------------ next check
+
+
+def next_check_at(
+    pair: PairActivity, decision: Decision, now: datetime, rules: NudgeRules | None = None
+) -> datetime | None:
+    """When :func:`decide` could next answer differently for ``pair``, given ``decision``
+    (its answer at ``now``) and no new contact; None when only new contact can change it.
+
+    Never later than the real change, sometimes earlier (then the next answer is simply
+    the same again): a pair in touch is looked at when its quietest member would turn
+    silent, one whose nudge gap runs is looked at when the gap ends, a pair with someone
+    away when that time away ends. Nudges and escalations are due at once.
+    """
+    rules = rules or NudgeRules()
+    match decision:
+        case WaitForWindow(next_at=at):
+            return at
+        case Nudge() | Escalate():
+            return now
+        case NoAction(reason="away"):
+            ends = [p.end for m in pair.members for p in m.away if p.covers(now)]
+            return min(ends, default=now)
+        case NoAction(reason="in_touch"):
+            starts = _silence_starts(pair, now)
+            return min(starts.values()) + timedelta(days=rules.quiet_after_days)
+        case NoAction(reason="nudge_gap"):
+            assert pair.last_nudge_at is not None
+            return pair.last_nudge_at + timedelta(days=rules.nudge_min_gap_days)
+        case NoAction(reason="already_escalated"):
+            return None
+    raise ValueError(f"unknown decision {decision!r}")

@@ -1,29 +1,24 @@
-"""The four-weekly private check-in: answers go to coordinators only, never to the partner."""
+"""The regular private check-in: answers go to coordinators only, never to the partner."""
 
 from __future__ import annotations
 
 import logging
-from typing import get_args
 
 from bot.clock import Clock
-from bot.config import Config
+from bot.domain.checkins import MAX_COMMENT, RATINGS, clean_comment
+from bot.posts.checkins import CheckinAlert
 from bot.services.contact import require_member
 from bot.services.errors import UserFacingError
-from bot.store import NewPost, Store
-from bot.store.models import CheckinRating, Partnership
+from bot.store import Scheduled, Store
+from bot.store.models import Partnership
 
 log = logging.getLogger(__name__)
 
-RATINGS: tuple[CheckinRating, ...] = get_args(CheckinRating)
-RATING_LABELS: dict[str, str] = {"great": "Great", "ok": "OK", "not_working": "Not working"}
-MAX_COMMENT = 1000
-
 
 class CheckinService:
-    def __init__(self, store: Store, clock: Clock, config: Config) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._config = config
 
     async def check_member(self, user_id: int, partnership_id: int) -> Partnership:
         """The partnership, when ``user_id`` belongs to it; a polite refusal otherwise."""
@@ -42,7 +37,7 @@ class CheckinService:
         if rating not in RATINGS:
             raise UserFacingError("Please choose Great, OK or Not working.")
         await self.check_member(user_id, partnership_id)
-        comment = " ".join((comment or "").split()) or None
+        comment = clean_comment(comment)
         if comment is not None and len(comment) > MAX_COMMENT:
             raise UserFacingError(
                 f"Please keep your comment to {MAX_COMMENT} characters (it is {len(comment)})."
@@ -53,24 +48,10 @@ class CheckinService:
         await activity.ask_checkin(partnership_id, user_id, sequence, now)
         await activity.answer_checkin(partnership_id, user_id, sequence, rating, comment, now)
         if rating == "not_working":
-            await self._store.outbox.enqueue(
-                [
-                    NewPost(
-                        key=f"p{partnership_id}:checkin:{sequence}:alert:{user_id}",
-                        kind="checkin_alert",
-                        partnership_id=partnership_id,
-                        target={"to": "coordinators"},
-                        payload={
-                            "template": "checkin_alert",
-                            "partnership_id": partnership_id,
-                            "member_id": user_id,
-                            "sequence": sequence,
-                        },
-                        due_at=now,
-                    )
-                ],
-                now,
+            alert = CheckinAlert(
+                partnership_id=partnership_id, member_id=user_id, sequence=sequence
             )
+            await self._store.outbox.enqueue([Scheduled(alert, now)], now)
             log.info("check-in %s of partnership %s needs coordinators", sequence, partnership_id)
 
     async def set_dm_opt_in(self, user_id: int, on: bool) -> None:

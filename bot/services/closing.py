@@ -40,6 +40,10 @@ class ClosingService:
         )
         return rating
 
+    async def check_partner(self, user_id: int, partnership_id: int) -> Partnership:
+        """The partnership, when ``user_id`` is one of its partners; a polite refusal otherwise."""
+        return await self._own(user_id, partnership_id)
+
     async def _own(self, user_id: int, partnership_id: int) -> Partnership:
         partnership = await self._store.partnerships.get(partnership_id)
         if partnership is None or user_id not in partnership.member_ids:

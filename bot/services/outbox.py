@@ -1,10 +1,14 @@
-"""Delivering the outbox: every post exactly once, even across restarts and Discord faults.
+"""Delivering the outbox: every post and action exactly once, even across restarts and
+Discord faults.
 
-A post is queued under a unique key before anything is sent. Delivery renders it from the
-store at send time (so a coordinator's late edit is honoured), sends it with a nonce derived
-from the key (Discord drops a resend with the same nonce, which covers a crash between
-Discord accepting a post and us recording it), and only then marks it sent. A post that fell
-due while the bot was down simply is due now: late, never lost, never twice.
+Work is queued under a unique key before anything is done. Delivery loads its model,
+renders it from the store at send time (so a coordinator's late edit is honoured), sends it
+with a nonce derived from the key (Discord drops a resend with the same nonce for a few
+minutes), and only then marks it done, together with what it leaves in the store (see
+:mod:`bot.store.effects`). Work that fell due while the bot was down simply is due now:
+late, never lost, never twice. One item that fails never holds up the others: it is
+retried with backoff, and when Discord refuses it in a way retrying cannot fix, it is given
+up and the coordinators are told once.
 """
 
 from __future__ import annotations
@@ -13,17 +17,34 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
 
 from bot.clock import Clock
-from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Post
-from bot.store import Store
+from bot.posts import (
+    ActionContext,
+    AnnouncementsTarget,
+    CoordinatorsTarget,
+    DirectTarget,
+    ForumTarget,
+    Receipt,
+    RenderContext,
+    SpaceTarget,
+    Target,
+    Work,
+    load,
+)
+from bot.posts.base import Spaces
+from bot.posts.setup import DeliveryFailed
+from bot.services.changes import Changes
+from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Draft
+from bot.store import Scheduled, Store
 from bot.store.models import OutboxItem
 
 log = logging.getLogger(__name__)
 
+FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
-DeliveryListener = Callable[[OutboxItem, int], Awaitable[None]]
+BATCH = 500
+DoneListener = Callable[[Work, Receipt], Awaitable[None]]
 
 
 def nonce_for(key: str) -> str:
@@ -32,87 +53,111 @@ def nonce_for(key: str) -> str:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff from 30 s, capped at six hours."""
-    return min(timedelta(seconds=30 * 2**attempts), MAX_BACKOFF)
-
-
-class Renderer(Protocol):
-    async def render(self, item: OutboxItem) -> Post | None:
-        """The post for a queued item, or None when it no longer applies."""
+    """Exponential backoff from 30 s, capped at six hours (and never overflowing)."""
+    if attempts >= 10:  # 30 s * 2**10 is past the cap already
+        return MAX_BACKOFF
+    return min(FIRST_BACKOFF * 2**attempts, MAX_BACKOFF)
 
 
 class Dispatcher:
-    def __init__(self, store: Store, clock: Clock, port: DiscordPort, renderer: Renderer) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        port: DiscordPort,
+        render: RenderContext,
+        spaces: Spaces,
+        changes: Changes,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._port = port
-        self._renderer = renderer
-        self._listeners: list[DeliveryListener] = []
+        self._context = ActionContext(render, self.deliver, spaces)
+        self._changes = changes
+        self._listeners: list[DoneListener] = []
 
-    def on_delivered(self, listener: DeliveryListener) -> None:
-        """Call ``listener(item, message_id)`` after each post is recorded as sent."""
+    def on_done(self, listener: DoneListener) -> None:
+        """Call ``listener(work, receipt)`` after each piece of work is recorded as done."""
         self._listeners.append(listener)
 
+    async def deliver(self, target: Target, draft: Draft, nonce: str) -> Receipt:
+        """Send a rendered post where its target says."""
+        port = self._port
+        match target:
+            case SpaceTarget(channel_id=channel_id):
+                return Receipt(await port.send(channel_id, draft, nonce), channel_id)
+            case CoordinatorsTarget():
+                return Receipt(await port.send_to_coordinators(draft, nonce))
+            case AnnouncementsTarget():
+                return Receipt(await port.send_announcement(draft, nonce))
+            case ForumTarget(title=title):
+                thread_id, message_id = await port.open_cohort_thread(title, draft, nonce)
+                return Receipt(message_id, thread_id)
+            case DirectTarget(user_id=user_id, fallback_channel_id=fallback):
+                try:
+                    return Receipt(await port.send_direct(user_id, draft, nonce))
+                except DirectMessagesClosed:
+                    if fallback is None:
+                        raise
+                    log.info("DMs closed for %s; posting in their space instead", user_id)
+                    return Receipt(await port.send(fallback, draft, nonce), fallback)
+        raise ValueError(f"unknown target {target!r}")
+
     async def deliver_due(self) -> int:
-        """Send everything due now, oldest first; returns how many were sent."""
-        sent = 0
+        """Do everything due now, oldest first; returns how many were done."""
+        done = 0
         while True:
-            batch = await self._store.outbox.due(self._clock.now())
+            batch = await self._store.outbox.due(self._clock.now(), BATCH)
             if not batch:
-                return sent
+                return done
+            await self._store.outbox.mark_tried([item.key for item in batch], self._clock.now())
             progressed = False
             for item in batch:
-                if await self._deliver(item):
-                    sent += 1
+                if await self._do(item):
+                    done += 1
                     progressed = True
-            if not progressed or len(batch) < 500:
-                return sent
+            if not progressed or len(batch) < BATCH:
+                return done
 
-    async def _deliver(self, item: OutboxItem) -> bool:
+    async def _do(self, item: OutboxItem) -> bool:
+        work = load(item.kind, item.target, item.payload)
         try:
-            post = await self._renderer.render(item)
-            message_id = 0 if post is None else await self._send(item, post)
+            receipt = await work.perform(self._context, nonce_for(item.key))
         except DiscordError as error:
-            await self._postpone(item, error)
+            await self._failed(item, work, error)
             return False
-        await self._store.outbox.mark_sent(item.key, message_id or None, self._clock.now())
-        if message_id:
+        effects = () if receipt is None else work.effects(receipt, self._clock.now())
+        message_id = receipt.message_id if receipt else None
+        await self._store.outbox.mark_done(item.key, message_id, self._clock.now(), effects)
+        self._changes.applied(effects)
+        if receipt is not None:
             for listener in self._listeners:
-                await listener(item, message_id)
+                await listener(work, receipt)
         return True
 
-    async def _send(self, item: OutboxItem, post: Post) -> int:
-        nonce = nonce_for(item.key)
-        target = item.target
-        match target["to"]:
-            case "space":
-                return await self._port.send(int(target["channel_id"]), post, nonce)
-            case "coordinators":
-                return await self._port.send_to_coordinators(post, nonce)
-            case "announcements":
-                return await self._port.send_announcement(post, nonce)
-            case "forum":
-                thread_id, message_id = await self._port.open_cohort_thread(
-                    str(target["title"]), post, nonce
-                )
-                await self._store.topics.set_cohort_thread(int(target["topic_id"]), thread_id)
-                return message_id
-            case "dm":
-                return await self._send_direct(target, post, nonce)
-        raise ValueError(f"unknown outbox target {target!r}")
+    async def _failed(self, item: OutboxItem, work: Work, error: DiscordError) -> None:
+        now = self._clock.now()
+        if error.transient or error.fixable:
+            retry_at = now + retry_delay(item.attempts)
+            level = logging.WARNING if error.transient else logging.ERROR
+            log.log(
+                level, "%s %s failed (%s); retrying at %s", work.kind, item.key, error, retry_at
+            )
+            await self._store.outbox.mark_failed(item.key, str(error), retry_at)
+            if error.fixable:
+                await self._store.outbox.enqueue(self._report(item, work, error), now)
+            return
+        log.error("%s %s refused for good: %s", work.kind, item.key, error)
+        await self._store.outbox.give_up(item.key, str(error), now, self._report(item, work, error))
 
-    async def _send_direct(self, target: dict[str, object], post: Post, nonce: str) -> int:
-        try:
-            return await self._port.send_direct(int(str(target["user_id"])), post, nonce)
-        except DirectMessagesClosed:
-            fallback = target.get("fallback_channel_id")
-            if fallback is None:
-                raise
-            log.info("DMs closed for %s; posting in their space instead", target["user_id"])
-            return await self._port.send(int(str(fallback)), post, nonce)
-
-    async def _postpone(self, item: OutboxItem, error: DiscordError) -> None:
-        retry_at = self._clock.now() + retry_delay(item.attempts)
-        level = logging.WARNING if error.transient else logging.ERROR
-        log.log(level, "post %s failed (%s); retrying at %s", item.key, error, retry_at)
-        await self._store.outbox.mark_failed(item.key, str(error), retry_at)
+    def _report(self, item: OutboxItem, work: Work, error: DiscordError) -> list[Scheduled]:
+        """Telling the coordinators, once per failing key (never about a failed report)."""
+        if not work.alerts_on_failure:
+            return []
+        report = DeliveryFailed(
+            partnership_id=work.partnership_id,
+            failed_key=item.key,
+            failed_kind=work.kind,
+            error=str(error),
+        )
+        return [Scheduled(report, self._clock.now())]

@@ -13,16 +13,26 @@ from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
-class Post:
+class ButtonSpec:
+    """A persistent button, named by the record it acts on.
+
+    Subclasses (in :mod:`bot.posts`) hold only that record's ids; the button as Discord
+    shows it (label, style, custom id and what a press does) is the one
+    ``discord.ui.DynamicItem`` in ``cogs/`` registered for the subclass.
+    """
+
+
+@dataclass(frozen=True)
+class Draft:
     """A message to send: plain data, turned into Discord objects by the adapter.
 
-    ``embeds`` are Discord embed dicts; ``buttons`` are ``(custom_id, label, style)`` with
-    style one of primary/secondary/success/danger, laid out in one row.
+    ``embeds`` are Discord embed dicts; ``buttons`` are laid out in one row.
+    ``mention_ids`` and ``mention_role_ids`` are the only members and roles it may ping.
     """
 
     content: str = ""
     embeds: tuple[dict[str, Any], ...] = ()
-    buttons: tuple[tuple[str, str, str], ...] = ()
+    buttons: tuple[ButtonSpec, ...] = ()
     pin: bool = False
     mention_ids: tuple[int, ...] = ()
     mention_role_ids: tuple[int, ...] = ()
@@ -41,11 +51,17 @@ SpaceKind = Literal["channel", "thread"]
 
 
 class DiscordError(Exception):
-    """Something Discord refused; ``transient`` ones are worth retrying later."""
+    """Something Discord refused or failed to do.
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    ``transient`` ones (rate limits, outages, a dropped connection) are worth retrying soon;
+    ``fixable`` ones (missing permissions or access) work once a server admin fixes the
+    bot's permissions, so they are retried rarely; the rest will fail the same way again.
+    """
+
+    def __init__(self, message: str, *, transient: bool, fixable: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.fixable = fixable
 
 
 class DirectMessagesClosed(DiscordError):
@@ -68,17 +84,17 @@ class DiscordPort(Protocol):
     ) -> int:
         """The partnership's private space, found by ``marker`` or created; its id."""
 
-    async def send(self, channel_id: int, post: Post, nonce: str) -> int:
-        """Send ``post``; Discord drops a resend with the same ``nonce``. The message id."""
+    async def send(self, channel_id: int, draft: Draft, nonce: str) -> int:
+        """Send ``draft``; Discord drops a resend with the same ``nonce``. The message id."""
 
-    async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
+    async def send_direct(self, user_id: int, draft: Draft, nonce: str) -> int:
         """A direct message; raises :class:`DirectMessagesClosed` when the member said no."""
 
-    async def send_to_coordinators(self, post: Post, nonce: str) -> int: ...
+    async def send_to_coordinators(self, draft: Draft, nonce: str) -> int: ...
 
-    async def send_announcement(self, post: Post, nonce: str) -> int: ...
+    async def send_announcement(self, draft: Draft, nonce: str) -> int: ...
 
-    async def open_cohort_thread(self, title: str, post: Post, nonce: str) -> tuple[int, int]:
+    async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         """A forum post in the cohort forum, open to everyone: ``(thread id, message id)``."""
 
     async def close_space(

@@ -1,32 +1,45 @@
-"""The program's services wired together, and the one idempotent run the scheduler wakes."""
+"""The program's services wired together, and the one coalescing run that does what is due.
+
+:class:`Program` is the only place the services are built: the bot, the command line, the
+offline simulation, the benchmarks and the tests all make one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Messages, TopicBank, default_data_dir, load_messages, load_topics
-from bot.services import contact_posts, lifecycle_posts
-from bot.services.availability import AwayService
+from bot.posts import RenderContext
+from bot.posts.setup import MissingPermissions
+from bot.services.away import AwayService
+from bot.services.calendar import CalendarPlanner
+from bot.services.changes import Changes
 from bot.services.checkins import CheckinService
 from bot.services.closing import ClosingService
-from bot.services.contact import ContactLog, ContactPlanner, Departures, HealthReport
+from bot.services.contact import ContactLog, ContactPlanner, HealthReport
 from bot.services.errors import UserFacingError
-from bot.services.lifecycle import LifecyclePlanner
 from bot.services.matching import MatchingService
+from bot.services.membership import Departures
 from bot.services.outbox import Dispatcher
 from bot.services.ports import DiscordPort
-from bot.services.render import RenderContext, TemplateRenderer
 from bot.services.rounds import RoundService
 from bot.services.spaces import SpaceService
 from bot.services.topics import TopicService
-from bot.store import NewPost, Store
-from bot.store.models import OutboxItem
+from bot.services.zones import MemberZones
+from bot.store import Scheduled, Store
 
 log = logging.getLogger(__name__)
+
+# Work done in one pass can make more work due at once (a space opens, so its intro and
+# first topic are due): a run goes on until a pass finds nothing, at most this many times.
+MAX_PASSES = 8
 
 
 @dataclass(frozen=True)
@@ -47,36 +60,53 @@ class Program:
         store: Store,
         clock: Clock,
         port: DiscordPort,
-        content: ProgramContent,
+        content: ProgramContent | None = None,
     ) -> None:
+        content = content or ProgramContent.load()
         self.config = config
         self.store = store
         self.clock = clock
         self.port = port
         self.content = content
-        self.rounds = RoundService(store, clock, config.round, content.topics)
+        self.changes = changes = Changes()
+        self.zones = zones = MemberZones(store, config.program.timezone)
+        self.rounds = RoundService(store, clock, config.round, content.topics, changes)
         self.matching = MatchingService(store, clock, self.rounds, config.matching)
-        self.spaces = SpaceService(store, clock, port, config.discord.space_mode)
-        self.lifecycle = LifecyclePlanner(store, clock, port, self.spaces, config.round)
+        self.spaces = SpaceService(store, port, config.discord.space_mode)
+        self.calendar = CalendarPlanner(store, clock, config, zones, changes)
         self.closing = ClosingService(store, clock)
-        self.topics = TopicService(store, clock, self.rounds, self.lifecycle)
-        self.contact_log = ContactLog(store, clock, config, port)
-        self.contact_planner = ContactPlanner(store, clock, config, self.contact_log)
-        self.pair_health = HealthReport(store, clock, config, self.contact_log)
-        self.departures = Departures(store, clock, self.contact_log)
-        self.away = AwayService(store, clock, config)
-        self.checkins = CheckinService(store, clock, config)
-        context = RenderContext(store, clock, content.messages, port, config.round)
-        renderer = TemplateRenderer(context, lifecycle_posts.TEMPLATES, contact_posts.TEMPLATES)
-        self.dispatcher = Dispatcher(store, clock, port, renderer)
-        self.dispatcher.on_delivered(self._after_delivery)
+        self.topics = TopicService(store, clock, self.rounds, self.calendar, changes)
+        self.contact_log = ContactLog(store, clock, port, zones, changes)
+        self.contact_planner = ContactPlanner(
+            store, clock, config, self.contact_log, zones, changes
+        )
+        self.pair_health = HealthReport(store, clock, config, self.contact_log, zones)
+        self.departures = Departures(store, clock, changes)
+        self.away = AwayService(store, clock, zones, changes)
+        self.checkins = CheckinService(store, clock)
+        render = RenderContext(store, clock, content.messages, port, config, zones)
+        self.dispatcher = Dispatcher(store, clock, port, render, self.spaces, changes)
+        self.run_due = Coalesced(self._run)
 
-    async def run_due(self) -> None:
-        """Plan everything that has fallen due and deliver it. Safe to call at any time,
-        as often as wanted: what was done is in the store and is not done again."""
-        await self.lifecycle.plan()
-        await self.contact_planner.plan()
-        await self.dispatcher.deliver_due()
+    async def next_due(self) -> datetime | None:
+        """The earliest instant anything falls due (None: nothing is planned at all)."""
+        times = [
+            self.calendar.next_due(),
+            self.contact_planner.next_due(),
+            await self.store.outbox.next_due_at(),
+        ]
+        return min((t for t in times if t is not None), default=None)
+
+    async def _run(self) -> None:
+        """Plan what has fallen due and deliver it; what was done is in the store, so this
+        is safe at any time, however often."""
+        for _ in range(MAX_PASSES):
+            now = self.clock.now()
+            await self.calendar.plan(now)
+            await self.contact_planner.plan(now)
+            if not await self.dispatcher.deliver_due():
+                return
+        log.warning("work was still falling due after %d passes; the next run goes on", MAX_PASSES)
 
     async def waitlist(self, user_id: int, on: bool) -> bool:
         """Join or leave the waitlist for the next round; False when nothing changed."""
@@ -93,19 +123,33 @@ class Program:
         for problem in missing:
             log.error("missing permission: %s", problem)
         now = self.clock.now()
-        await self.store.outbox.enqueue(
-            [
-                NewPost(
-                    key="setup:missing_permissions:" + ",".join(sorted(missing)),
-                    kind="coordinator_alert",
-                    target={"to": "coordinators"},
-                    payload={"template": "missing_permissions", "problems": missing},
-                    due_at=now,
-                )
-            ],
-            now,
-        )
+        report = MissingPermissions(problems=tuple(missing))
+        await self.store.outbox.enqueue([Scheduled(report, now)], now)
 
-    async def _after_delivery(self, item: OutboxItem, message_id: int) -> None:
-        if item.kind in ("topic", "cohort_thread"):
-            await self.store.topics.mark_posted(int(item.payload["topic_id"]), self.clock.now())
+
+class Coalesced:
+    """Runs ``work`` one at a time. A caller that arrives while a run is in progress waits
+    for the next run, which every caller arriving meanwhile shares: so scheduler ticks and
+    commands never run the program twice at once, and never pile up."""
+
+    def __init__(self, work: Callable[[], Awaitable[None]]) -> None:
+        self._work = work
+        self._lock = asyncio.Lock()
+        self._next: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> None:
+        if self._next is None or self._next.done():
+            self._next = asyncio.create_task(self._run(), name="program-run")
+            self._next.add_done_callback(_log_failure)
+        # A caller that gives up waiting does not cancel the run the others share.
+        await asyncio.shield(self._next)
+
+    async def _run(self) -> None:
+        async with self._lock:
+            self._next = None  # from here on, a new caller needs a run after this one
+            await self._work()
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a program run failed", exc_info=task.exception())

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.clock import Clock
 from bot.content import TopicBank
 from bot.domain.calendar import RoundSchedule, format_local_date, round_end, topic_dates
+from bot.posts.rounds import ApplicationsOpen
+from bot.posts.spaces import OpenSpace
+from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
-from bot.store import NewPost, Store
+from bot.store import Scheduled, Store
 from bot.store.models import Round, RoundState
 
 ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$")
@@ -38,12 +42,18 @@ class RoundStatus:
 
 class RoundService:
     def __init__(
-        self, store: Store, clock: Clock, schedule: RoundSchedule, topics: TopicBank
+        self,
+        store: Store,
+        clock: Clock,
+        schedule: RoundSchedule,
+        topics: TopicBank,
+        changes: Changes,
     ) -> None:
         self._store = store
         self._clock = clock
         self._schedule = schedule
         self._topics = topics
+        self._changes = changes
 
     async def create(self, name: str, starts_on: date, weeks: int | None, actor_id: int) -> Round:
         name = name.strip()
@@ -78,6 +88,7 @@ class RoundService:
                 body=topic.body,
                 prompts=topic.prompts,
                 due_on=due_on,
+                hashtags=(topic.hashtag,) if topic.hashtag else (),
             )
         await self._audit(actor_id, "round.create", created)
         return created
@@ -91,21 +102,12 @@ class RoundService:
         return live[-1]
 
     async def open_applications(self, actor_id: int) -> Round:
-        opened = await self._move(RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, actor_id)
-        now = self._clock.now()
-        await self._store.outbox.enqueue(
-            [
-                NewPost(
-                    key=f"r{opened.id}:applications_open",
-                    kind="announcement",
-                    target={"to": "announcements"},
-                    payload={"template": "applications_open", "round_id": opened.id},
-                    due_at=now,
-                )
-            ],
-            now,
+        """Open applications; the announcement is queued with the move."""
+        round_ = await self.current()
+        announcement = Scheduled(ApplicationsOpen(round_id=round_.id), self._clock.now())
+        return await self._move(
+            RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, actor_id, [announcement]
         )
-        return opened
 
     async def close_applications(self, actor_id: int) -> Round:
         return await self._move(
@@ -113,14 +115,18 @@ class RoundService:
         )
 
     async def start(self, actor_id: int) -> Round:
-        """Mark the round running; the planner then opens a space per partnership."""
+        """Mark the round running, queueing the opening of a space per partnership."""
         round_ = await self.current()
         confirmed = await self._store.partnerships.for_round(round_.id, ["confirmed"])
         if round_.state is RoundState.APPLICATIONS_CLOSED and not confirmed:
             raise UserFacingError(
                 "No partnerships are confirmed yet: run `/match preview`, then `/match confirm`."
             )
-        return await self._move(RoundState.APPLICATIONS_CLOSED, RoundState.RUNNING, actor_id)
+        now = self._clock.now()
+        spaces = [Scheduled(OpenSpace(partnership_id=p.id), now) for p in confirmed]
+        return await self._move(
+            RoundState.APPLICATIONS_CLOSED, RoundState.RUNNING, actor_id, spaces
+        )
 
     async def end(self, actor_id: int) -> Round:
         """End a running round now: the planner closes every space on its next run."""
@@ -130,7 +136,7 @@ class RoundService:
         round_ = await self.current_or_latest()
         partnerships = await self._store.partnerships.for_round(round_.id)
         topics = await self._store.topics.for_round(round_.id)
-        waiting = await self._store.outbox.due(self._clock.now())
+        waiting = await self._store.outbox.waiting(self._clock.now())
         return RoundStatus(
             round=round_,
             applications=len(await self._store.people.applications(round_.id)),
@@ -138,7 +144,7 @@ class RoundService:
             spaces_ready=sum(1 for p in partnerships if p.channel_id is not None),
             topics_posted=sum(1 for t in topics if t.posted_at is not None),
             topics_total=len(topics),
-            posts_waiting=len(waiting),
+            posts_waiting=waiting,
         )
 
     async def current_or_latest(self) -> Round:
@@ -148,10 +154,16 @@ class RoundService:
         live = [r for r in rounds if r.state is not RoundState.ENDED]
         return (live or rounds)[-1]
 
-    async def _move(self, expected: RoundState, new: RoundState, actor_id: int) -> Round:
+    async def _move(
+        self,
+        expected: RoundState,
+        new: RoundState,
+        actor_id: int,
+        queue: Sequence[Scheduled] = (),
+    ) -> Round:
         round_ = await self.current()
         if round_.state is not expected or not await self._store.rounds.set_state(
-            round_.id, expected, new, self._clock.now()
+            round_.id, expected, new, self._clock.now(), queue
         ):
             raise UserFacingError(
                 f"Round **{round_.name}** is {_STATE_WORDS[round_.state]}; this needs a round "
@@ -159,6 +171,7 @@ class RoundService:
             )
         moved = await self._store.rounds.get(round_.id)
         assert moved is not None
+        self._changes.round(moved.id)
         await self._audit(actor_id, f"round.{new.value}", moved)
         return moved
 

@@ -7,9 +7,8 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 
-from bot.clock import Clock
 from bot.services.ports import DiscordPort, SpaceKind
-from bot.store import NewPost, Store
+from bot.store import Store
 from bot.store.models import ContainerKind, Partnership, Round, SpaceContainer
 
 log = logging.getLogger(__name__)
@@ -41,50 +40,57 @@ def space_marker(round_: Round, partnership: Partnership) -> str:
 
 
 class SpaceService:
-    def __init__(self, store: Store, clock: Clock, port: DiscordPort, mode: str = "auto") -> None:
+    """Opens and archives spaces; what is done is recorded by the outbox work that asks."""
+
+    def __init__(self, store: Store, port: DiscordPort, mode: str = "auto") -> None:
         self._store = store
-        self._clock = clock
         self._port = port
         self._mode = mode
+        self._order: dict[int, dict[int, int]] = {}  # round -> partnership -> position
 
-    async def open_spaces(self, round_: Round) -> int:
-        """Create every missing space of a running round and queue its intro; resumable."""
-        partnerships = await self._store.partnerships.for_round(round_.id, ["confirmed", "active"])
-        waiting = [p for p in partnerships if p.channel_id is None]
-        if not waiting:
-            return 0
-        kind = await self._space_kind(round_, len(partnerships))
-        order = {p.id: index for index, p in enumerate(partnerships)}
-        created = 0
-        for partnership in waiting:
-            number = order[partnership.id] // CHANNELS_PER_CATEGORY + 1 if kind == "channel" else 1
-            container = await self._container(round_, number, kind)
-            space_id = await self._port.ensure_space(
-                container,
-                kind,
-                partnership.name,
-                space_marker(round_, partnership),
-                partnership.member_ids,
-            )
-            now = self._clock.now()
-            await self._store.outbox.enqueue(
-                [
-                    NewPost(
-                        key=f"p{partnership.id}:intro",
-                        kind="intro",
-                        partnership_id=partnership.id,
-                        target={"to": "space", "channel_id": space_id},
-                        payload={"template": "intro", "partnership_id": partnership.id},
-                        due_at=now,
-                    )
-                ],
-                now,
-            )
-            await self._store.partnerships.set_channel(partnership.id, space_id)
-            await self._store.partnerships.set_state(partnership.id, "active")
-            created += 1
-        log.info("opened %d spaces for round %s", created, round_.name)
-        return created
+    async def open(self, partnership_id: int) -> int | None:
+        """The partnership's space, created (or adopted, after a crash) in the round's next
+        free container; None when the partnership no longer needs one."""
+        partnership = await self._store.partnerships.get(partnership_id)
+        if partnership is None or partnership.state not in ("confirmed", "active"):
+            return None
+        if partnership.channel_id is not None:
+            return partnership.channel_id
+        round_ = await self._store.rounds.get(partnership.round_id)
+        assert round_ is not None
+        order = await self._positions(round_, partnership_id)
+        kind = await self._space_kind(round_, len(order))
+        number = order[partnership_id] // CHANNELS_PER_CATEGORY + 1 if kind == "channel" else 1
+        container = await self._container(round_, number, kind)
+        return await self._port.ensure_space(
+            container,
+            kind,
+            partnership.name,
+            space_marker(round_, partnership),
+            partnership.member_ids,
+        )
+
+    async def archive(self, partnership_id: int) -> bool:
+        """End facilitation of a space: read-only, or left open when every partner keeps in
+        touch. False when there was no space to close."""
+        partnership = await self._store.partnerships.get(partnership_id)
+        if partnership is None or partnership.channel_id is None:
+            return False
+        kind = await self._existing_kind(partnership.round_id)
+        keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)
+        await self._port.close_space(
+            partnership.channel_id, kind, partnership.member_ids, keep_open
+        )
+        return True
+
+    async def _positions(self, round_: Round, partnership_id: int) -> dict[int, int]:
+        """Each partnership's place in its round (by id), which fixes its category."""
+        order = self._order.get(round_.id)
+        if order is None or partnership_id not in order:
+            partnerships = await self._store.partnerships.for_round(round_.id)
+            order = {p.id: index for index, p in enumerate(partnerships)}
+            self._order[round_.id] = order
+        return order
 
     async def _space_kind(self, round_: Round, spaces: int) -> SpaceKind:
         containers = await self._store.rounds.containers(round_.id)
@@ -102,6 +108,10 @@ class SpaceService:
             "round %s: %d spaces would pass the channel limit; using threads", round_.name, spaces
         )
         return "thread"
+
+    async def _existing_kind(self, round_id: int) -> SpaceKind:
+        containers = await self._store.rounds.containers(round_id)
+        return "thread" if containers and containers[0].kind == "thread_parent" else "channel"
 
     async def _container(self, round_: Round, number: int, kind: SpaceKind) -> int:
         stored_kind: ContainerKind = "category" if kind == "channel" else "thread_parent"

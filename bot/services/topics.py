@@ -7,28 +7,35 @@ from datetime import date
 
 from bot.clock import Clock
 from bot.domain.calendar import format_local_date
+from bot.services.calendar import CalendarPlanner
+from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
-from bot.services.lifecycle import LifecyclePlanner
 from bot.services.rounds import RoundService
 from bot.store import Store
-from bot.store.models import Round, RoundState, Topic
+from bot.store.models import Round, RoundState, RoundTopic
 
 
 class TopicService:
     def __init__(
-        self, store: Store, clock: Clock, rounds: RoundService, lifecycle: LifecyclePlanner
+        self,
+        store: Store,
+        clock: Clock,
+        rounds: RoundService,
+        calendar: CalendarPlanner,
+        changes: Changes,
     ) -> None:
         self._store = store
         self._clock = clock
         self._rounds = rounds
-        self._lifecycle = lifecycle
+        self._calendar = calendar
+        self._changes = changes
 
-    async def posted(self, round_: Round | None = None) -> list[Topic]:
+    async def posted(self, round_: Round | None = None) -> list[RoundTopic]:
         """Topics already opened in a round, oldest first."""
         round_ = round_ or await self._round_with_topics()
         return [t for t in await self._store.topics.for_round(round_.id) if t.posted_at]
 
-    async def current(self) -> Topic:
+    async def current(self) -> RoundTopic:
         posted = await self.posted()
         if not posted:
             upcoming = await self._store.topics.for_round((await self._round_with_topics()).id)
@@ -36,10 +43,12 @@ class TopicService:
             raise UserFacingError(f"No topic has been posted yet; the first arrives{when}.")
         return posted[-1]
 
-    async def all(self) -> list[Topic]:
+    async def all(self) -> list[RoundTopic]:
         return await self._store.topics.for_round((await self._round_with_topics()).id)
 
-    async def add(self, title: str, summary: str, body: str, due_on: date, actor: int) -> Topic:
+    async def add(
+        self, title: str, summary: str, body: str, due_on: date, actor: int
+    ) -> RoundTopic:
         round_ = await self._editable_round()
         self._check_date(round_, due_on)
         topics = await self._store.topics.for_round(round_.id)
@@ -56,7 +65,7 @@ class TopicService:
             prompts=[],
             due_on=due_on,
         )
-        await self._audit(actor, "topic.add", topic)
+        await self._changed(actor, "topic.add", topic)
         return topic
 
     async def edit(
@@ -67,7 +76,7 @@ class TopicService:
         title: str | None,
         summary: str | None,
         body: str | None,
-    ) -> Topic:
+    ) -> RoundTopic:
         topic = await self._topic(position)
         await self._store.topics.edit(
             topic.id,
@@ -75,19 +84,19 @@ class TopicService:
             summary=(summary or topic.summary).strip(),
             body=(body or topic.body).strip(),
         )
-        await self._audit(actor, "topic.edit", topic)
+        await self._changed(actor, "topic.edit", topic)
         return await self._reload(topic)
 
-    async def move(self, position: int, due_on: date, actor: int) -> Topic:
+    async def move(self, position: int, due_on: date, actor: int) -> RoundTopic:
         topic = await self._topic(position)
         if topic.posted_at is not None:
             raise UserFacingError(f"Topic {position} has already been posted; it cannot move.")
         self._check_date(await self._editable_round(), due_on)
         await self._store.topics.move(topic.id, due_on)
-        await self._audit(actor, "topic.move", topic)
+        await self._changed(actor, "topic.move", topic)
         return await self._reload(topic)
 
-    async def post_now(self, position: int, actor: int) -> tuple[Topic, int]:
+    async def post_now(self, position: int, actor: int) -> tuple[RoundTopic, int]:
         round_ = await self._rounds.current()
         if round_.state is not RoundState.RUNNING:
             raise UserFacingError("Topics can only be posted while the round is running.")
@@ -95,17 +104,17 @@ class TopicService:
         today = self._clock.now().date()
         if topic.due_on > today:
             await self._store.topics.move(topic.id, today)
-        spaces = await self._lifecycle.post_topic_now(round_, topic)
-        await self._audit(actor, "topic.post_now", topic)
+        spaces = await self._calendar.post_topic_now(round_, topic)
+        await self._changed(actor, "topic.post_now", topic)
         return topic, spaces
 
-    async def _topic(self, position: int) -> Topic:
+    async def _topic(self, position: int) -> RoundTopic:
         for topic in await self._store.topics.for_round((await self._editable_round()).id):
             if topic.position == position:
                 return topic
         raise UserFacingError(f"There is no topic {position}; `/topic list` shows them all.")
 
-    async def _reload(self, topic: Topic) -> Topic:
+    async def _reload(self, topic: RoundTopic) -> RoundTopic:
         fresh = await self._store.topics.get(topic.id)
         assert fresh is not None
         return fresh
@@ -125,7 +134,9 @@ class TopicService:
         if due_on < self._clock.now().date():
             raise UserFacingError("That date has already passed; use `/topic post-now` instead.")
 
-    async def _audit(self, actor: int, action: str, topic: Topic) -> None:
+    async def _changed(self, actor: int, action: str, topic: RoundTopic) -> None:
+        """A coordinator changed a topic: in the audit log, and for the planner."""
+        self._changes.round(topic.round_id)
         await self._store.coordination.audit(
             actor, action, {"topic": topic.position, "title": topic.title}, self._clock.now()
         )

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.clock import Clock
-from bot.services.ports import DirectMessagesClosed, Post, SeenMessage, SpaceKind
+from bot.services.ports import DirectMessagesClosed, Draft, SeenMessage, SpaceKind
 
 GUILD_CHANNEL_LIMIT = 500
 BOT_ID = 1
@@ -60,7 +60,7 @@ class Message:
     channel_id: int
     author_id: int
     at: datetime
-    post: Post
+    draft: Draft
 
 
 EventSink = Callable[[TimelineEvent], None]
@@ -102,7 +102,7 @@ class RecordingDiscord:
 
     def post_as_member(self, channel_id: int, author_id: int, at: datetime) -> int:
         """A partner writes in their space at ``at``; the message id, as on_message sees it."""
-        return self._store_message(channel_id, author_id, Post(content="(partner message)"), at)
+        return self._store_message(channel_id, author_id, Draft(content="(partner message)"), at)
 
     def refuse_direct_messages(self, user_ids: Collection[int]) -> None:
         """From now on these members do not accept direct messages."""
@@ -142,36 +142,36 @@ class RecordingDiscord:
         self._emit("space_created", f"#{name} ({kind})", space_id)
         return space_id
 
-    async def send(self, channel_id: int, post: Post, nonce: str) -> int:
+    async def send(self, channel_id: int, draft: Draft, nonce: str) -> int:
         if nonce in self._nonces:
             return self._nonces[nonce]
         if channel_id not in self.channels:
             raise KeyError(f"unknown channel {channel_id}")
-        message_id = self._store_message(channel_id, BOT_ID, post)
+        message_id = self._store_message(channel_id, BOT_ID, draft)
         self._nonces[nonce] = message_id
         return message_id
 
-    async def send_direct(self, user_id: int, post: Post, nonce: str) -> int:
+    async def send_direct(self, user_id: int, draft: Draft, nonce: str) -> int:
         if user_id in self._dms_closed:
             self._emit("dm_refused", f"<@{user_id}> does not accept direct messages", None)
             raise DirectMessagesClosed(user_id)
         if user_id not in self._dm_channels:
             self._dm_channels[user_id] = self._create("dm", f"dm-{user_id}", members=(user_id,))
-        return await self.send(self._dm_channels[user_id], post, nonce)
+        return await self.send(self._dm_channels[user_id], draft, nonce)
 
-    async def send_to_coordinators(self, post: Post, nonce: str) -> int:
-        return await self.send(self.coordinators_channel, post, nonce)
+    async def send_to_coordinators(self, draft: Draft, nonce: str) -> int:
+        return await self.send(self.coordinators_channel, draft, nonce)
 
-    async def send_announcement(self, post: Post, nonce: str) -> int:
-        return await self.send(self.announcements_channel, post, nonce)
+    async def send_announcement(self, draft: Draft, nonce: str) -> int:
+        return await self.send(self.announcements_channel, draft, nonce)
 
-    async def open_cohort_thread(self, title: str, post: Post, nonce: str) -> tuple[int, int]:
+    async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         if nonce in self._threads_by_nonce:
             thread_id = self._threads_by_nonce[nonce]
             return thread_id, self.channels[thread_id].message_ids[0]
         thread_id = self._create("thread", title[:100], parent_id=self.forum)
         self._threads_by_nonce[nonce] = thread_id
-        return thread_id, await self.send(thread_id, post, nonce)
+        return thread_id, await self.send(thread_id, draft, nonce)
 
     async def close_space(
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
@@ -224,13 +224,13 @@ class RecordingDiscord:
         return channel_id
 
     def _store_message(
-        self, channel_id: int, author_id: int, post: Post, at: datetime | None = None
+        self, channel_id: int, author_id: int, draft: Draft, at: datetime | None = None
     ) -> int:
         # One counter for every id keeps message ids increasing with time, like snowflakes,
         # which is what "history after message X" relies on.
         message_id = next(self._ids)
         self.messages[message_id] = Message(
-            message_id, channel_id, author_id, at or self._clock.now(), post
+            message_id, channel_id, author_id, at or self._clock.now(), draft
         )
         self.channels[channel_id].message_ids.append(message_id)
         return message_id

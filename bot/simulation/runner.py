@@ -4,11 +4,10 @@ The coordinators' steps happen as they would in Discord (create the round, open 
 applications, import the form export, match, confirm, start); the partners follow
 :mod:`bot.simulation.script`; the bot's part is nothing but ``program.run_due()``.
 
-The clock jumps from one interesting instant to the next: the next outbox post, the next
-post of the round's calendar, the next partner action other than a message, and the next
-moment the contact rules could ask for something (:class:`ContactWakeups`; every hour on
-the hour while that is unclear, like the live scheduler's wake-ups). So every post goes
-out at its due time, or within the hour for a nudge. Partners' messages need no wake-up of
+The clock jumps from one instant to the next that matters: whichever comes first of what
+the program says is next due (:meth:`Program.next_due`: the planners' own agendas and the
+outbox) and the next partner action other than a message. So every post goes out at its
+due time, exactly as the live waker would send it. Partners' messages need no wake-up of
 their own: they are handed to the contact service with their own time, as ``on_message``
 would, before the wake-up that follows them.
 """
@@ -19,7 +18,7 @@ import heapq
 import itertools
 import re
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -33,15 +32,12 @@ from bot.domain.applications import (
     PastPartnership,
     parse_history_csv,
 )
-from bot.domain.calendar import (
-    add_months,
-    availability_dates,
-    checkin_dates,
-    end_reminder_date,
-    post_instant,
-)
-from bot.domain.contact import Decision, NoAction, WaitForWindow
+from bot.domain.calendar import add_months
 from bot.domain.matching import MatchResult
+from bot.posts import DirectTarget, Post, Receipt, Work
+from bot.posts.checkins import CheckinPrompt
+from bot.posts.contact import Nudge as NudgePost
+from bot.posts.topics import CohortThread, TopicPost
 from bot.services.errors import UserFacingError
 from bot.services.matching import CsvRejected
 from bot.services.program import Program, ProgramContent
@@ -57,35 +53,15 @@ from bot.simulation.script import (
     PartnerScript,
 )
 from bot.store import Store
-from bot.store.models import OutboxItem, Partnership, Round, RoundState
+from bot.store.models import Partnership, Round, RoundState
 
 DEFAULT_START = date(2027, 3, 1)
 COORDINATOR_ID = 2  # the simulated coordinator who runs the round's commands
 OPEN_DAYS_BEFORE = 21
 CLOSE_DAYS_BEFORE = 7
-TICK = timedelta(hours=1)
-MAX_RUNS_PER_WAKEUP = 3
 # Ends the loop even if something never settles; a healthy round is done a day after its end.
 GRACE = timedelta(days=14)
 
-# Outbox kinds and the timeline kinds they become.
-POST_EVENTS: dict[str, str] = {
-    "announcement": "applications_announced",
-    "intro": "intro_posted",
-    "topic": "topic_posted",
-    "cohort_thread": "cohort_thread_opened",
-    "end_reminder": "end_reminder_posted",
-    "closing": "closing_posted",
-    "nudge": "nudge_posted",
-    "escalation": "coordinator_alerted",
-    "checkin_alert": "coordinator_alerted",
-    "partner_left": "coordinator_alerted",
-    "away_noted": "away_noted",
-    "welcome_back": "welcome_back_posted",
-    "availability_ask": "availability_asked",
-    "checkin_prompt": "checkin_sent",
-    "checkin_dm": "checkin_dm_sent",
-}
 _MENTION = re.compile(r"<@(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&\d+>")
 _ONLY_MENTIONS = re.compile(r"^(?:<@\d+>|,|and|\s)+$")
@@ -182,84 +158,6 @@ def _database(path: Path | None) -> Iterator[Path]:
         yield Path(folder) / "simulation.sqlite3"
 
 
-class ContactWakeups:
-    """When the contact rules could next want something, so the clock need not stop every
-    hour of a four-month round.
-
-    After each wake-up the rules' own dry run (``ContactPlanner.scan_quiet``) says where
-    each pair stands; this turns that into the earliest instant it could change, always
-    erring early: a pair in touch cannot need a nudge before its quietest member's last
-    message plus ``quiet_after_days`` (the rules only count from later anchors); one waiting
-    for daytime gets its window; one within the nudge gap waits for the gap; an escalated
-    one waits for contact, so for its partners' next scripted message; an away one waits
-    for the end of the time away. Whatever is not clear is asked again on the next hour.
-    """
-
-    def __init__(self, config: Config) -> None:
-        self._quiet_after = timedelta(days=config.nudges.quiet_after_days)
-        self._gap = timedelta(days=config.nudges.nudge_min_gap_days)
-        self._members: dict[int, tuple[int, ...]] = {}
-        self._last_message: dict[tuple[int, int], datetime] = {}
-        self._upcoming: dict[int, list[datetime]] = defaultdict(list)
-        self._last_nudge: dict[int, datetime] = {}
-        self._away_ends: list[datetime] = []
-        self._start = datetime.min.replace(tzinfo=UTC)
-        self._hints: list[datetime | None] = []
-
-    def started(self, partnerships: list[Partnership], round_start: datetime) -> None:
-        self._members = {p.id: p.member_ids for p in partnerships}
-        self._start = round_start
-
-    def will_write(self, messages: list[Message]) -> None:
-        for message in messages:
-            self._upcoming[message.partnership_id].append(message.at)
-        for times in self._upcoming.values():
-            times.sort()
-
-    def wrote(self, partnership_id: int, member_id: int, at: datetime) -> None:
-        self._last_message[(partnership_id, member_id)] = at
-
-    def nudged(self, partnership_id: int, at: datetime) -> None:
-        self._last_nudge[partnership_id] = at
-
-    def away_until(self, ends_at: datetime) -> None:
-        self._away_ends.append(ends_at)
-
-    def decided(self, decisions: dict[int, Decision], now: datetime) -> None:
-        self._hints = [self._hint(pid, decision, now) for pid, decision in decisions.items()]
-
-    def next_wakeup(self, now: datetime, next_hour: datetime) -> datetime:
-        hints = [next_hour if hint is None or hint <= now else hint for hint in self._hints]
-        return min(hints, default=next_hour)
-
-    def _hint(self, pid: int, decision: Decision, now: datetime) -> datetime | None:
-        """The earliest change for one pair; None for "ask again next hour"."""
-        if isinstance(decision, WaitForWindow):
-            return decision.next_at
-        if not isinstance(decision, NoAction):
-            return None
-        if decision.reason == "in_touch":
-            return self._quietest(pid) + self._quiet_after
-        if decision.reason == "nudge_gap" and pid in self._last_nudge:
-            return self._last_nudge[pid] + self._gap
-        if decision.reason == "already_escalated":
-            upcoming = (at for at in self._upcoming[pid] if at > now)
-            return next(upcoming, datetime.max.replace(tzinfo=UTC))
-        if decision.reason == "away":
-            return min((end for end in self._away_ends if end > now), default=None)
-        return None
-
-    def _quietest(self, pid: int) -> datetime:
-        return (
-            min(
-                self._last_message.get((pid, member), self._start)
-                for member in self._members.get(pid, ())
-            )
-            if self._members.get(pid)
-            else self._start
-        )
-
-
 class Simulation:
     def __init__(self, given: SimulationInput, store: Store, history: list[PastPartnership]):
         self._given = given
@@ -272,14 +170,11 @@ class Simulation:
         self._names: dict[int, str] = {}
         self._messages: list[tuple[datetime, int, Message]] = []
         self._actions: list[tuple[datetime, int, Action]] = []
-        self._calendar: list[datetime] = []
         self._order = itertools.count()
         self._script: PartnerScript | None = None
         self._round: Round | None = None
         self._port: RecordingDiscord | None = None
         self._program: Program | None = None
-        self._contact = ContactWakeups(given.config)
-        self._deliveries = 0
 
     # The round, step by step ---------------------------------------------------------------
 
@@ -396,16 +291,9 @@ class Simulation:
             self.timeline.add(
                 "scripted", self._script.describe(partnership.id, self._names), partnership.id
             )
-        actions = self._script.initial_actions(self.clock.now())
-        for action in actions:
+        for action in self._script.initial_actions(self.clock.now()):
             self._schedule(action)
-        self._contact.will_write([a for a in actions if isinstance(a, Message)])
         await self._wake()
-        self._calendar = sorted(await self._calendar_instants(), reverse=True)
-        self._contact.started(
-            await self._store.partnerships.for_round(round_.id),
-            datetime.combine(round_.starts_on, time(0), UTC),
-        )
 
     async def _until_closed(self) -> None:
         round_ = self._require_round()
@@ -423,17 +311,10 @@ class Simulation:
         )
 
     async def _wake(self) -> None:
-        """Partners act, then the bot runs; again at once while it posted something, since
-        some steps follow a post (a space closes once its closing message is out)."""
+        """Partners act, then the bot does what is due, as the live waker would."""
         await self._act_until(self.clock.now())
-        program = self._require_program()
-        for _ in range(MAX_RUNS_PER_WAKEUP):
-            before = self._deliveries
-            await program.run_due()
-            if self._deliveries == before:
-                break
+        await self._require_program().run_due()
         self.summary.wakeups += 1
-        self._contact.decided(await program.contact_planner.scan_quiet(), self.clock.now())
 
     async def _finished(self) -> bool:
         round_ = await self._store.rounds.get(self._require_round().id)
@@ -446,35 +327,13 @@ class Simulation:
 
     async def _next_instant(self) -> datetime:
         now = self.clock.now()
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        candidates = [self._contact.next_wakeup(now, hour + TICK)]
-        due = await self._store.outbox.next_due_at()
-        if due is not None:
-            candidates.append(max(due, now))
-        while self._calendar and self._calendar[-1] <= now:
-            self._calendar.pop()
-        if self._calendar:
-            candidates.append(self._calendar[-1])
+        candidates = [await self._require_program().next_due()]
         if self._actions:
             candidates.append(self._actions[0][0])
-        return max(min(candidates), now)
-
-    async def _calendar_instants(self) -> set[datetime]:
-        """When the round's scheduled posts fall due, per partnership: only for waking up
-        on time; the planners alone decide what is posted."""
-        round_ = self._require_round()
-        schedule = self._given.config.round
-        days = {t.due_on for t in await self._store.topics.for_round(round_.id)}
-        days |= set(availability_dates(round_.starts_on, round_.ends_on, schedule))
-        days |= set(checkin_dates(round_.starts_on, round_.ends_on, schedule))
-        days |= {end_reminder_date(round_.starts_on, round_.ends_on, schedule), round_.ends_on}
-        people = await self._store.people.applications(round_.id)
-        zones = {a.discord_id: a.timezone for a in people}
-        instants = set()
-        for partnership in await self._store.partnerships.for_round(round_.id):
-            member_zones = [zones.get(m, "UTC") for m in partnership.member_ids]
-            instants |= {post_instant(d, schedule.post_hour, member_zones) for d in days}
-        return instants
+        known = [moment for moment in candidates if moment is not None]
+        if not known:
+            raise SimulationInputError(["the round has nothing left to do but has not ended"])
+        return max(min(known), now)
 
     # Partners -------------------------------------------------------------------------------
 
@@ -505,8 +364,7 @@ class Simulation:
             case Message(at=at, partnership_id=pid, member_id=member):
                 await self._message(pid, member, at)
             case DeclareAway(member_id=member, first_day=first, last_day=last, note=note):
-                period = await program.away.add(member, first, last, note)
-                self._contact.away_until(period.ends_at)
+                await program.away.add(member, first, last, note)
             case AnswerCheckin():
                 await program.checkins.answer(
                     action.member_id,
@@ -539,7 +397,6 @@ class Simulation:
             partnership.channel_id, member_id, message_id, at
         )
         self.summary.partner_messages += 1
-        self._contact.wrote(partnership_id, member_id, at)
 
     # What the bot did -----------------------------------------------------------------------
 
@@ -548,7 +405,7 @@ class Simulation:
             self.clock, self._on_port_event, guild_id=self._given.config.discord.guild_id
         )
         program = Program(self._given.config, self._store, self.clock, port, ProgramContent.load())
-        program.dispatcher.on_delivered(self._delivered)
+        program.dispatcher.on_done(self._done)
         self._port, self._program = port, program
         return program
 
@@ -559,42 +416,39 @@ class Simulation:
             self.summary.archived += 1
         self.timeline.record(replace(event, detail=self._readable(event.detail)))
 
-    async def _delivered(self, item: OutboxItem, message_id: int) -> None:
-        kind = POST_EVENTS.get(item.kind, f"{item.kind}_posted")
-        self._deliveries += 1
+    async def _done(self, work: Work, receipt: Receipt) -> None:
+        if not isinstance(work, Post) or receipt.message_id is None:
+            return  # spaces opened and closed are reported by the recorder
+        kind = work.event
         self.summary.posts[kind] += 1
-        if item.kind == "nudge":
-            self._contact.nudged(int(item.payload["partnership_id"]), self.clock.now())
-            self.summary.nudges[str(item.payload.get("kind"))] += 1
+        if isinstance(work, NudgePost):
+            self.summary.nudges[work.tone] += 1
         if kind == "coordinator_alerted":
-            self.summary.alerts[item.kind] += 1
-        self.timeline.add(kind, self._describe(item, message_id), item.partnership_id)
+            self.summary.alerts[work.kind] += 1
+        self.timeline.add(kind, self._describe(work, receipt.message_id), work.partnership_id)
         if self._script is not None:
-            sequence = item.payload.get("sequence")
+            sequence = work.sequence if isinstance(work, CheckinPrompt) else None
             for action in self._script.react(
-                item.kind,
-                item.partnership_id,
-                None if sequence is None else int(sequence),
-                self.clock.now(),
+                work.kind, work.partnership_id, sequence, self.clock.now()
             ):
                 self._schedule(action)
 
-    def _describe(self, item: OutboxItem, message_id: int) -> str:
+    def _describe(self, work: Post, message_id: int) -> str:
         message = self._require_port().message(message_id)
-        post = message.post
-        if item.kind in ("topic", "cohort_thread") and post.embeds:
-            return str(post.embeds[0].get("title", ""))
-        if item.kind == "nudge":
-            recipients = ", ".join(self._name(int(m)) for m in item.payload["recipients"])
-            return f"{item.payload['kind']} nudge to {recipients} after {item.payload['days']} days"
-        lines = post.content.splitlines()
+        draft = message.draft
+        if isinstance(work, TopicPost | CohortThread) and draft.embeds:
+            return str(draft.embeds[0].get("title", ""))
+        if isinstance(work, NudgePost):
+            recipients = ", ".join(self._name(m) for m in work.recipients)
+            return f"{work.tone} nudge to {recipients} after {work.days} days"
+        lines = draft.content.splitlines()
         if len(lines) > 1 and _ONLY_MENTIONS.match(lines[0]):
             lines = lines[1:]  # "<@1> and <@2>" above the text itself
         text = self._readable("\n".join(lines))
-        if item.target.get("to") == "dm":
+        if isinstance(work.target, DirectTarget):
             place = (
                 "direct message"
-                if message.channel_id != item.target.get("fallback_channel_id")
+                if message.channel_id != work.target.fallback_channel_id
                 else "in the space, DMs closed"
             )
             text = f"({place}) {text}"

@@ -7,12 +7,13 @@ from pathlib import Path
 from bot.store.activity import ActivityRepository
 from bot.store.coordination import CoordinationRepository
 from bot.store.db import Database
-from bot.store.outbox import NewPost, OutboxRepository
+from bot.store.effects import Scheduled
+from bot.store.outbox import OutboxRepository
 from bot.store.partnerships import PartnershipRepository
 from bot.store.people import PeopleRepository
 from bot.store.rounds import RoundRepository, TopicRepository
 
-__all__ = ["NewPost", "Store"]
+__all__ = ["Scheduled", "Store"]
 
 
 class Store:

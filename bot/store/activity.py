@@ -11,12 +11,12 @@ from datetime import datetime
 from bot.store._rows import id_list, to_model
 from bot.store.db import Database
 from bot.store.models import (
-    AwayPeriod,
+    AwayRecord,
     CheckIn,
     CheckinRating,
     ContactEvent,
     Feedback,
-    Nudge,
+    SentNudge,
     utc_text,
 )
 
@@ -55,6 +55,7 @@ class LivePair:
     channel_id: int
     created_at: datetime
     members: tuple[LiveMember, ...]  # current members only, by participant id
+    state: str = "active"
 
     @property
     def member_ids(self) -> tuple[int, ...]:
@@ -158,24 +159,44 @@ class ActivityRepository:
         )
         return {row["partnership_id"]: int(row["last"]) for row in rows}
 
-    async def live_pairs(self, round_id: int) -> list[LivePair]:
-        """A round's active partnerships that have a space, with their current members."""
+    async def live_pairs(
+        self,
+        round_id: int,
+        ids: Sequence[int] | None = None,
+        states: Sequence[str] = ("active",),
+    ) -> list[LivePair]:
+        """A round's partnerships in ``states`` that have a space (only ``ids`` when given),
+        with their current members."""
         rows = await self._db.fetch_all(
-            "SELECT p.id, p.name, p.channel_id, p.created_at, m.participant_id,"
+            "SELECT p.id, p.name, p.channel_id, p.created_at, p.state, m.participant_id,"
             " pp.name AS person, pp.timezone FROM partnerships AS p"
             " JOIN partnership_members AS m ON m.partnership_id = p.id AND m.left_at IS NULL"
             " LEFT JOIN participants AS pp ON pp.discord_id = m.participant_id"
-            " WHERE p.round_id = ? AND p.state = 'active' AND p.channel_id IS NOT NULL"
+            " WHERE p.round_id = ? AND p.state IN (SELECT value FROM json_each(?))"
+            " AND p.channel_id IS NOT NULL"
+            " AND (? IS NULL OR p.id IN (SELECT value FROM json_each(?)))"
             " ORDER BY p.id, m.participant_id",
-            (round_id,),
+            (
+                round_id,
+                id_list(states),
+                None if ids is None else 1,
+                id_list(ids or ()),
+            ),
         )
         pairs: list[LivePair] = []
         members: list[LiveMember] = []
         for index, row in enumerate(rows):
-            members.append(LiveMember(row[4], row[5], row[6]))
+            members.append(LiveMember(row[5], row[6], row[7]))
             if index + 1 == len(rows) or rows[index + 1][0] != row[0]:
                 pairs.append(
-                    LivePair(row[0], row[1], row[2], datetime.fromisoformat(row[3]), tuple(members))
+                    LivePair(
+                        row[0],
+                        row[1],
+                        row[2],
+                        datetime.fromisoformat(row[3]),
+                        tuple(members),
+                        row[4],
+                    )
                 )
                 members = []
         return pairs
@@ -189,7 +210,7 @@ class ActivityRepository:
         ends_at: datetime,
         note: str | None,
         now: datetime,
-    ) -> AwayPeriod:
+    ) -> AwayRecord:
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "INSERT INTO away_periods (participant_id, starts_at, ends_at, note, created_at)"
@@ -199,7 +220,7 @@ class ActivityRepository:
             away_id = int(cursor.lastrowid or 0)
         row = await self._db.fetch_one("SELECT * FROM away_periods WHERE id = ?", (away_id,))
         assert row is not None
-        return to_model(AwayPeriod, row)
+        return to_model(AwayRecord, row)
 
     async def cancel_away(self, away_id: int, participant_id: int, now: datetime) -> bool:
         async with self._db.transaction() as tx:
@@ -210,13 +231,13 @@ class ActivityRepository:
             )
             return cursor.rowcount == 1
 
-    async def away_period(self, away_id: int) -> AwayPeriod | None:
+    async def away_period(self, away_id: int) -> AwayRecord | None:
         row = await self._db.fetch_one("SELECT * FROM away_periods WHERE id = ?", (away_id,))
-        return to_model(AwayPeriod, row) if row else None
+        return to_model(AwayRecord, row) if row else None
 
     async def away_periods(
         self, participant_ids: Sequence[int], ending_after: datetime
-    ) -> list[AwayPeriod]:
+    ) -> list[AwayRecord]:
         """Live (not cancelled) periods of these people that end after ``ending_after``."""
         rows = await self._db.fetch_all(
             "SELECT * FROM away_periods"
@@ -224,7 +245,7 @@ class ActivityRepository:
             " AND cancelled_at IS NULL AND ends_at > ? ORDER BY starts_at, id",
             (id_list(participant_ids), utc_text(ending_after)),
         )
-        return [to_model(AwayPeriod, row) for row in rows]
+        return [to_model(AwayRecord, row) for row in rows]
 
     # Check-ins -----------------------------------------------------------------------------
 
@@ -307,11 +328,11 @@ class ActivityRepository:
 
     # Nudges --------------------------------------------------------------------------------
 
-    async def nudges(self, partnership_id: int) -> list[Nudge]:
+    async def nudges(self, partnership_id: int) -> list[SentNudge]:
         rows = await self._db.fetch_all(
             "SELECT * FROM nudges WHERE partnership_id = ? ORDER BY at, id", (partnership_id,)
         )
-        return [to_model(Nudge, row) for row in rows]
+        return [to_model(SentNudge, row) for row in rows]
 
     async def nudge_summaries(self, partnership_ids: Sequence[int]) -> dict[int, NudgeSummary]:
         """Per pair: the latest nudge, and nudges and escalation since the cycle reset.

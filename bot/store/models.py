@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from bot.domain.checkins import CheckinRating
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -86,7 +88,7 @@ class ContactEvent(_Row):
     message_id: int | None
 
 
-class AwayPeriod(_Row):
+class AwayRecord(_Row):
     id: int
     participant_id: int
     starts_at: AwareDatetime
@@ -96,7 +98,7 @@ class AwayPeriod(_Row):
     cancelled_at: AwareDatetime | None
 
 
-class Topic(_Row):
+class RoundTopic(_Row):
     id: int
     round_id: int
     position: int
@@ -108,9 +110,7 @@ class Topic(_Row):
     due_on: date
     posted_at: AwareDatetime | None
     cohort_thread_id: int | None
-
-
-CheckinRating = Literal["great", "ok", "not_working"]
+    hashtags: tuple[str, ...] = ()
 
 
 class CheckIn(_Row):
@@ -124,6 +124,8 @@ class CheckIn(_Row):
 
 
 class OutboxItem(_Row):
+    """A stored piece of work; :func:`bot.posts.load` turns target and payload into its model."""
+
     key: str
     partnership_id: int | None
     kind: str
@@ -135,9 +137,11 @@ class OutboxItem(_Row):
     message_id: int | None
     sent_at: AwareDatetime | None
     created_at: AwareDatetime
+    tried_at: AwareDatetime | None
+    gave_up_at: AwareDatetime | None
 
 
-class Nudge(_Row):
+class SentNudge(_Row):
     id: int
     partnership_id: int
     kind: Literal["quiet", "one_sided", "escalation"]

@@ -50,6 +50,20 @@ class PartnershipRepository:
         found = await self._select("WHERE id = ?", (partnership_id,))
         return found[0] if found else None
 
+    async def rounds_of(self, partnership_ids: Sequence[int]) -> dict[int, int]:
+        """The round of each of these partnerships (unknown ids are left out)."""
+        rows = await self._db.fetch_all(
+            "SELECT id, round_id FROM partnerships WHERE id IN (SELECT value FROM json_each(?))",
+            (id_list(partnership_ids),),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def ids_in_round(self, round_id: int) -> list[int]:
+        rows = await self._db.fetch_all(
+            "SELECT id FROM partnerships WHERE round_id = ? ORDER BY id", (round_id,)
+        )
+        return [row[0] for row in rows]
+
     async def by_channel(self, channel_id: int) -> Partnership | None:
         found = await self._select("WHERE channel_id = ?", (channel_id,))
         return found[0] if found else None

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
-from bot.store.models import Round, RoundState, SpaceContainer, Topic, utc_text
+from bot.store.effects import Scheduled, insert_work
+from bot.store.models import Round, RoundState, RoundTopic, SpaceContainer, utc_text
 
 
 class RoundRepository:
@@ -47,15 +48,24 @@ class RoundRepository:
         return [to_model(Round, row) for row in rows]
 
     async def set_state(
-        self, round_id: int, expected: RoundState, new: RoundState, now: datetime
+        self,
+        round_id: int,
+        expected: RoundState,
+        new: RoundState,
+        now: datetime,
+        queue: Sequence[Scheduled] = (),
     ) -> bool:
-        """Move a round from ``expected`` to ``new``; False when it was not in ``expected``."""
+        """Move a round from ``expected`` to ``new``, queueing ``queue`` with the move;
+        False (and nothing queued) when it was not in ``expected``."""
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE rounds SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
                 (new.value, utc_text(now), round_id, expected.value),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            await insert_work(tx, queue, now)
+            return True
 
     async def add_container(self, container: SpaceContainer) -> None:
         async with self._db.transaction() as tx:
@@ -72,7 +82,7 @@ class RoundRepository:
         return [to_model(SpaceContainer, row) for row in rows]
 
 
-TOPIC_JSON = ("prompts",)
+TOPIC_JSON = ("prompts", "hashtags")
 
 
 class TopicRepository:
@@ -90,11 +100,12 @@ class TopicRepository:
         body: str,
         prompts: Sequence[str],
         due_on: date,
-    ) -> Topic:
+        hashtags: Sequence[str] = (),
+    ) -> RoundTopic:
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "INSERT INTO topics (round_id, position, slug, title, summary, body, prompts,"
-                " due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " due_on, hashtags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     round_id,
                     position,
@@ -104,6 +115,7 @@ class TopicRepository:
                     body,
                     to_json(list(prompts)),
                     due_on.isoformat(),
+                    to_json(list(hashtags)),
                 ),
             )
             topic_id = int(cursor.lastrowid or 0)
@@ -111,15 +123,15 @@ class TopicRepository:
         assert topic is not None
         return topic
 
-    async def get(self, topic_id: int) -> Topic | None:
+    async def get(self, topic_id: int) -> RoundTopic | None:
         row = await self._db.fetch_one("SELECT * FROM topics WHERE id = ?", (topic_id,))
-        return to_model(Topic, row, TOPIC_JSON) if row else None
+        return to_model(RoundTopic, row, TOPIC_JSON) if row else None
 
-    async def for_round(self, round_id: int) -> list[Topic]:
+    async def for_round(self, round_id: int) -> list[RoundTopic]:
         rows = await self._db.fetch_all(
             "SELECT * FROM topics WHERE round_id = ? ORDER BY due_on, position, id", (round_id,)
         )
-        return [to_model(Topic, row, TOPIC_JSON) for row in rows]
+        return [to_model(RoundTopic, row, TOPIC_JSON) for row in rows]
 
     async def edit(self, topic_id: int, *, title: str, summary: str, body: str) -> None:
         await self._execute(
@@ -130,17 +142,6 @@ class TopicRepository:
     async def move(self, topic_id: int, due_on: date) -> None:
         await self._execute(
             "UPDATE topics SET due_on = ? WHERE id = ?", (due_on.isoformat(), topic_id)
-        )
-
-    async def mark_posted(self, topic_id: int, now: datetime) -> None:
-        await self._execute(
-            "UPDATE topics SET posted_at = COALESCE(posted_at, ?) WHERE id = ?",
-            (utc_text(now), topic_id),
-        )
-
-    async def set_cohort_thread(self, topic_id: int, thread_id: int) -> None:
-        await self._execute(
-            "UPDATE topics SET cohort_thread_id = ? WHERE id = ?", (thread_id, topic_id)
         )
 
     async def _execute(self, sql: str, params: tuple[object, ...]) -> None:

@@ -1,6 +1,5 @@
 """Contact between partners: who wrote when (never what), ``/contact``, nudges and
-escalations, the calendar's availability asks and check-ins, welcome-backs, pair health and
-members who leave.
+escalations, welcome-backs and pair health.
 
 Message events are the hot path: :meth:`ContactLog.record_message` only appends to a
 buffer that a background task writes in batches, one transaction each. A crash can lose
@@ -13,14 +12,12 @@ exactly once however often (or late) it runs.
 
 from bot.services.contact._shared import require_member
 from bot.services.contact.health import HealthReport, HealthSort, PairHealth, health_csv
-from bot.services.contact.membership import Departures
 from bot.services.contact.planning import ContactPlanner
 from bot.services.contact.recording import ContactLog, LoggedContact
 
 __all__ = [
     "ContactLog",
     "ContactPlanner",
-    "Departures",
     "HealthReport",
     "HealthSort",
     "LoggedContact",

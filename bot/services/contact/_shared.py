@@ -7,13 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from bot.config import Config
-from bot.domain.contact import AwayPeriod as Away
-from bot.domain.contact import MemberActivity, PairActivity
+from bot.domain.contact import AwayPeriod, MemberActivity, PairActivity
 from bot.services.errors import UserFacingError
+from bot.services.zones import MemberZones
 from bot.store import Store
 from bot.store.activity import NO_NUDGES, LivePair
-from bot.store.models import AwayPeriod, Partnership, Round
+from bot.store.models import AwayRecord, Partnership, Round
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class RoundView:
     names: dict[int, str]  # by member
     zones: dict[int, str]  # by member
     pairs: dict[int, PairActivity]
-    away: dict[int, list[AwayPeriod]]  # by member
+    away: dict[int, list[AwayRecord]]  # by member
 
     def names_in(self, pair: PairActivity) -> dict[int, str]:
         """The display names of one pair's members."""
@@ -52,22 +51,21 @@ def require_member(partnership: Partnership | None, user_id: int) -> Partnership
 
 
 async def round_view(
-    store: Store, config: Config, round_: Round, partnerships: list[LivePair]
+    store: Store, member_zones: MemberZones, round_: Round, partnerships: list[LivePair]
 ) -> RoundView:
     """Read what the contact rules need about ``partnerships`` of ``round_``."""
     activity = store.activity
     ids = [p.id for p in partnerships]
-    default_zone = config.program.timezone
     names: dict[int, str] = {}
     zones: dict[int, str] = {}
     for p in partnerships:
         for m in p.members:
             names[m.participant_id] = m.name or f"member {m.participant_id}"
-            zones[m.participant_id] = m.timezone or default_zone
+            zones[m.participant_id] = member_zones.named(m.timezone)
     member_ids = sorted(zones)
     last = await activity.last_contacts(ids)
     starts = {p.id: started_at(round_, p) for p in partnerships}
-    away: dict[int, list[AwayPeriod]] = defaultdict(list)
+    away: dict[int, list[AwayRecord]] = defaultdict(list)
     for period in await activity.away_periods(member_ids, min(starts.values())):
         away[period.participant_id].append(period)
     summaries = await activity.nudge_summaries(ids)
@@ -80,7 +78,8 @@ async def round_view(
                 timezone=zones[m.participant_id],
                 last_contact=last.get((p.id, m.participant_id)),
                 away=tuple(
-                    Away(a.starts_at, a.ends_at, a.note) for a in away.get(m.participant_id, ())
+                    AwayPeriod(a.starts_at, a.ends_at, a.note)
+                    for a in away.get(m.participant_id, ())
                 ),
             )
             for m in p.members

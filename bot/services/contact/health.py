@@ -24,6 +24,7 @@ from bot.domain.contact import (
 from bot.services.contact._shared import round_view, started_at
 from bot.services.contact.recording import ContactLog
 from bot.services.errors import UserFacingError
+from bot.services.zones import MemberZones
 from bot.store import Store
 from bot.store.activity import NO_NUDGES, LiveMember, LivePair
 from bot.store.models import CheckIn, Participant, Partnership, Round, RoundState
@@ -69,11 +70,19 @@ class PairHealth:
 class HealthReport:
     """Builds ``/pair health`` from the store (after writing buffered messages)."""
 
-    def __init__(self, store: Store, clock: Clock, config: Config, contact_log: ContactLog) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: Config,
+        contact_log: ContactLog,
+        zones: MemberZones,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._config = config
         self._log = contact_log
+        self._zones = zones
 
     async def rows(
         self, round_: Round | int | None = None, sort: HealthSort = "risk"
@@ -91,7 +100,7 @@ class HealthReport:
             sorted({m for p in partnerships for m in p.member_ids})
         )
         view = await round_view(
-            self._store, self._config, chosen, [live_pair(p, people) for p in partnerships]
+            self._store, self._zones, chosen, [live_pair(p, people) for p in partnerships]
         )
         ids = [p.id for p in partnerships]
         days = await self._store.activity.contact_days(ids, now)
@@ -171,6 +180,7 @@ def live_pair(partnership: Partnership, people: dict[int, Participant]) -> LiveP
         partnership.channel_id or 0,
         partnership.created_at,
         tuple(members),
+        partnership.state,
     )
 
 

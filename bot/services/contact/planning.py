@@ -1,62 +1,168 @@
-"""What falls due for running rounds' live partnerships: availability asks, check-ins (and
-their DMs), welcome-backs after time away, nudges and escalations."""
+"""Nudges to quiet pairs, the coordinators' alert when nudges go unanswered, and the welcome
+back after time away.
+
+Each live pair is looked at when the contact rules say its answer could change
+(:func:`bot.domain.contact.next_check_at`), when something about it changed (a space
+opened, time away recorded or cancelled, the round started or ended), or, for a pair whose
+nudges were escalated, when its partners write again. Between those instants a run does
+nothing for it.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.domain.calendar import availability_dates, checkin_dates, post_instant
-from bot.domain.contact import Decision, Escalate, Nudge, contact_resumed, decide
+from bot.domain.calendar import post_instant
+from bot.domain.contact import (
+    Decision,
+    Escalate,
+    Nudge,
+    contact_resumed,
+    decide,
+    next_check_at,
+)
+from bot.domain.zones import zone as zone_named
+from bot.posts import CoordinatorsTarget, SpaceTarget
+from bot.posts.away import WelcomeBack
+from bot.posts.contact import Escalation
+from bot.posts.contact import Nudge as NudgePost
+from bot.services.agenda import Agenda
+from bot.services.changes import Change, Changes, MemberChanged, PartnershipChanged, RoundChanged
 from bot.services.contact._shared import RoundView, round_view
 from bot.services.contact.recording import ContactLog
-from bot.store import NewPost, Store
+from bot.services.zones import MemberZones
+from bot.store import Scheduled, Store
 from bot.store.activity import NO_NUDGES, LivePair
+from bot.store.effects import RecordNudge
 from bot.store.models import RoundState
 
 log = logging.getLogger(__name__)
 
+# A pair just acted on whose rules still say "now" (which they should not) is looked at
+# again after this, instead of on every run.
+SETTLE = timedelta(hours=1)
+
 
 class ContactPlanner:
-    """Queues contact posts; every one has a stable outbox key, so it is queued once."""
-
-    def __init__(self, store: Store, clock: Clock, config: Config, contact_log: ContactLog) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: Config,
+        contact_log: ContactLog,
+        zones: MemberZones,
+        changes: Changes,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._config = config
         self._log = contact_log
-        self._planned: set[str] = set()  # keys this process already queued (the store dedups)
+        self._zones = zones
+        self._checks: Agenda[int, None] = Agenda()
+        self._welcomes: Agenda[int, Scheduled] = Agenda()
+        self._dormant: set[int] = set()  # escalated: waiting for contact
+        self._loaded = False
+        self._stale_pairs: set[int] = set()
+        self._stale_members: set[int] = set()
+        self._stale_rounds: set[int] = set()
+        changes.subscribe(self._changed)
+        contact_log.on_contact(self._heard)
 
-    async def plan(self) -> None:
-        """Queue what has fallen due for running rounds' active partnerships: availability
-        asks, check-ins (and DMs), welcome-backs, nudges and escalations."""
+    def _changed(self, change: Change) -> None:
+        match change:
+            case PartnershipChanged(partnership_id=pid):
+                self._stale_pairs.add(pid)
+            case MemberChanged(member_id=member):
+                self._stale_members.add(member)
+            case RoundChanged(round_id=round_id):
+                self._stale_rounds.add(round_id)
+
+    def _heard(self, partnership_id: int) -> None:
+        """A partner wrote: only an escalated pair, which waits for exactly that, is woken."""
+        if partnership_id in self._dormant:
+            self._dormant.discard(partnership_id)
+            self._checks.replace(partnership_id, [(self._clock.now(), None)])
+
+    async def plan(self, now: datetime) -> int:
+        """Act on every pair that is due; returns how many posts were queued."""
         await self._log.flush()
-        now = self._clock.now()
-        for view in await self._views(now):
-            self._log.track(view.partnerships)
-            await self._plan_calendar(view, now)
-            await self._plan_welcome_back(view, now)
-            await self._act(view, self._decide(view, now), now)
+        await self._refresh(now)
+        welcomes = [item for _, item in self._welcomes.pop_due(now)]
+        queued = await self._store.outbox.enqueue(welcomes, now)
+        due = [pid for pid, _ in self._checks.pop_due(now)]
+        if due:
+            queued += await self._evaluate(due, now)
+        if queued:
+            log.info("queued %d contact post(s)", queued)
+        return queued
 
-    async def scan_quiet(self, now: datetime | None = None) -> dict[int, Decision]:
-        """What the contact rules say about every live pair now (nothing is written)."""
-        now = now or self._clock.now()
-        decisions: dict[int, Decision] = {}
-        for view in await self._views(now):
-            decisions.update(self._decide(view, now))
-        return decisions
+    def next_due(self) -> datetime | None:
+        if not self._loaded or self._stale_pairs or self._stale_members or self._stale_rounds:
+            return self._clock.now()
+        times = [t for t in (self._checks.next_at(), self._welcomes.next_at()) if t is not None]
+        return min(times, default=None)
 
-    async def _views(self, now: datetime) -> list[RoundView]:
-        views = []
-        for round_ in await self._store.rounds.in_states([RoundState.RUNNING]):
-            partnerships = await self._store.activity.live_pairs(round_.id)
-            if partnerships:
-                views.append(await round_view(self._store, self._config, round_, partnerships))
-        return views
+    # What to look at ----------------------------------------------------------------------
+
+    async def _refresh(self, now: datetime) -> None:
+        rounds = set(self._stale_rounds)
+        if not self._loaded:
+            self._loaded = True
+            rounds |= {r.id for r in await self._store.rounds.in_states([RoundState.RUNNING])}
+        pairs = set(self._stale_pairs)
+        for round_id in rounds:
+            pairs.update(await self._store.partnerships.ids_in_round(round_id))
+        for member in self._stale_members:
+            pairs |= {p.id for p in await self._store.partnerships.for_member(member)}
+        self._stale_pairs.clear()
+        self._stale_members.clear()
+        self._stale_rounds.clear()
+        for pid in pairs:
+            self._dormant.discard(pid)
+            self._checks.replace(pid, [(now, None)])
+
+    async def _evaluate(self, pids: list[int], now: datetime) -> int:
+        """Decide and act for these pairs, then note when each is next worth a look."""
+        queued = 0
+        for round_id, ids in (await self._by_round(pids)).items():
+            round_ = await self._store.rounds.get(round_id)
+            live = []
+            if round_ is not None and round_.state is RoundState.RUNNING:
+                live = await self._store.activity.live_pairs(round_id, ids)
+            for pid in set(ids) - {p.id for p in live}:
+                self._forget(pid)
+            if not live:
+                continue
+            assert round_ is not None
+            view = await round_view(self._store, self._zones, round_, live)
+            decisions = self._decide(view, now)
+            acted = await self._act(view, decisions, now)
+            queued += acted
+            if acted:
+                # Read the pairs again, now with their new nudges, for their next look.
+                view = await round_view(self._store, self._zones, round_, live)
+                decisions = self._decide(view, now)
+            self._schedule(view, decisions, now)
+        return queued
+
+    async def _by_round(self, pids: list[int]) -> dict[int, list[int]]:
+        grouped: dict[int, list[int]] = defaultdict(list)
+        rounds = await self._store.partnerships.rounds_of(pids)
+        for pid in pids:
+            if pid in rounds:
+                grouped[rounds[pid]].append(pid)
+            else:
+                self._forget(pid)
+        return grouped
+
+    def _forget(self, pid: int) -> None:
+        self._checks.forget(pid)
+        self._welcomes.forget(pid)
+        self._dormant.discard(pid)
 
     def _decide(self, view: RoundView, now: datetime) -> dict[int, Decision]:
         rules = self._config.nudges
@@ -65,155 +171,82 @@ class ContactPlanner:
             for pid, pair in view.pairs.items()
         }
 
-    async def _act(self, view: RoundView, decisions: dict[int, Decision], now: datetime) -> None:
+    def _schedule(self, view: RoundView, decisions: dict[int, Decision], now: datetime) -> None:
+        for pid, decision in decisions.items():
+            at = next_check_at(view.pairs[pid], decision, now, self._config.nudges)
+            if at is None:
+                self._dormant.add(pid)
+                self._checks.forget(pid)
+                continue
+            self._checks.replace(pid, [(max(at, now + SETTLE) if at <= now else at, None)])
+        for pair in view.partnerships:
+            self._welcomes.replace(pair.id, self._welcome_backs(view, pair))
+
+    # What to do ---------------------------------------------------------------------------
+
+    async def _act(self, view: RoundView, decisions: dict[int, Decision], now: datetime) -> int:
         activity = self._store.activity
         for pid, pair in view.pairs.items():
             if (pair.nudges_since_contact or pair.escalated) and contact_resumed(pair):
                 assert pair.last_nudge_at is not None
                 await activity.reset_nudges(pid, pair.last_nudge_at)
-        summaries = await activity.nudge_summaries(
-            [pid for pid, d in decisions.items() if isinstance(d, Nudge | Escalate)]
-        )
+        acting = [pid for pid, d in decisions.items() if isinstance(d, Nudge | Escalate)]
+        if not acting:
+            return 0
+        summaries = await activity.nudge_summaries(acting)
         by_id = {p.id: p for p in view.partnerships}
-        by_kind: dict[str, list[NewPost]] = defaultdict(list)
-        for pid, decision in decisions.items():
-            summary = summaries.get(pid, NO_NUDGES)
-            partnership = by_id[pid]
-            if isinstance(decision, Nudge):
-                by_kind[decision.kind].append(
-                    _nudge_post(partnership, decision, summary.total, now)
-                )
-            elif isinstance(decision, Escalate):
-                by_kind["escalation"].append(
-                    _escalation_post(partnership, decision, summary.escalations_total, now)
-                )
-        for kind in ("quiet", "one_sided", "escalation"):
-            if by_kind[kind]:
-                queued = await self._store.outbox.enqueue(by_kind[kind], now, nudge=kind)
-                log.info("queued %d %s nudge post(s)", queued, kind)
-
-    async def _plan_calendar(self, view: RoundView, now: datetime) -> None:
-        round_, schedule = view.round, self._config.round
-        hour = schedule.post_hour
-        asks = availability_dates(round_.starts_on, round_.ends_on, schedule)
-        checks = checkin_dates(round_.starts_on, round_.ends_on, schedule)
-        default_dm = self._config.program.checkin_dm_opt_in_default
-        choices = await self._store.activity.checkin_dm_choices(list(view.zones))
-        posts: list[NewPost] = []
-        questions: list[tuple[int, int, int]] = []
-        for p in view.partnerships:
-            members = list(p.member_ids)
-            zones = [view.zones[m] for m in members]
-            space = {"to": "space", "channel_id": p.channel_id}
-            for n, day in enumerate(asks, start=1):
-                at = post_instant(day, hour, zones)
-                if at > now:
-                    break
-                if at >= p.created_at and f"p{p.id}:availability:{n}" not in self._planned:
-                    posts.append(
-                        NewPost.for_partnership(
-                            p.id, f"availability:{n}", "availability_ask", space, at, sequence=n
-                        )
-                    )
-            for n, day in enumerate(checks, start=1):
-                at = post_instant(day, hour, zones)
-                if at > now:
-                    break
-                if at < p.created_at or f"p{p.id}:checkin:{n}" in self._planned:
-                    continue
-                questions.extend((p.id, m, n) for m in members)
-                posts.append(
-                    NewPost.for_partnership(
-                        p.id, f"checkin:{n}", "checkin_prompt", space, at, sequence=n
-                    )
-                )
-                for m in members:
-                    if choices.get(m, default_dm):
-                        target = {"to": "dm", "user_id": m, "fallback_channel_id": p.channel_id}
-                        posts.append(
-                            NewPost.for_partnership(
-                                p.id,
-                                f"checkin:{n}:dm:{m}",
-                                "checkin_dm",
-                                target,
-                                at,
-                                sequence=n,
-                                member_id=m,
-                            )
-                        )
-        if questions:
-            await self._store.activity.ask_checkins(questions, now)
-        await self._enqueue(posts, now)
-
-    async def _plan_welcome_back(self, view: RoundView, now: datetime) -> None:
-        hour = self._config.round.post_hour
         posts = []
-        for p in view.partnerships:
-            pair = view.pairs.get(p.id)
-            if pair is None:
-                continue
-            for member in pair.members:
-                for period in view.away.get(member.member_id, ()):
-                    key = f"away:{period.id}:back:{p.id}"
-                    ended = pair.started_at < period.ends_at <= now
-                    if not ended or key in self._planned:
-                        continue
-                    back = period.ends_at.astimezone(ZoneInfo(member.timezone)).date()
-                    due = max(period.ends_at, post_instant(back, hour, [member.timezone]))
-                    if due <= now:
-                        posts.append(
-                            NewPost(
-                                key=key,
-                                kind="welcome_back",
-                                partnership_id=p.id,
-                                target={"to": "space", "channel_id": p.channel_id},
-                                payload={
-                                    "template": "welcome_back",
-                                    "partnership_id": p.id,
-                                    "away_id": period.id,
-                                },
-                                due_at=due,
-                            )
-                        )
-        await self._enqueue(posts, now)
+        for pid in acting:
+            decision, summary = decisions[pid], summaries.get(pid, NO_NUDGES)
+            if isinstance(decision, Nudge):
+                posts.append(_nudge(by_id[pid], decision, summary.total + 1, now))
+            elif isinstance(decision, Escalate):
+                posts.append(_escalation(by_id[pid], decision, summary.escalations_total + 1, now))
+        return await self._store.outbox.enqueue(posts, now)
 
-    async def _enqueue(self, posts: list[NewPost], now: datetime) -> None:
-        fresh = [post for post in posts if post.key not in self._planned]
-        if not fresh:
-            return
-        queued = await self._store.outbox.enqueue(fresh, now)
-        self._planned.update(post.key for post in fresh)
-        if queued:
-            log.info("queued %d contact post(s)", queued)
+    def _welcome_backs(self, view: RoundView, pair: LivePair) -> list[tuple[datetime, Scheduled]]:
+        """A welcome back for each member's time away that ends during the partnership."""
+        activity = view.pairs.get(pair.id)
+        if activity is None:
+            return []
+        hour = self._config.round.post_hour
+        items = []
+        for member in activity.members:
+            for period in view.away.get(member.member_id, ()):
+                if period.ends_at <= activity.started_at:
+                    continue
+                back = period.ends_at.astimezone(zone_named(member.timezone)).date()
+                due = max(period.ends_at, post_instant(back, hour, [member.timezone]))
+                post = WelcomeBack(
+                    partnership_id=pair.id,
+                    target=SpaceTarget(channel_id=pair.channel_id),
+                    away_id=period.id,
+                )
+                items.append((due, Scheduled(post, due)))
+        return items
 
 
-def _nudge_post(partnership: LivePair, nudge: Nudge, earlier: int, now: datetime) -> NewPost:
-    number = earlier + 1
-    return NewPost.for_partnership(
-        partnership.id,
-        f"nudge:{number}",
-        "nudge",
-        {"to": "space", "channel_id": partnership.channel_id},
-        now,
-        kind=nudge.kind,
-        recipients=list(nudge.recipients),
-        silent=list(nudge.silent_members),
+def _nudge(pair: LivePair, nudge: Nudge, number: int, now: datetime) -> Scheduled:
+    post = NudgePost(
+        partnership_id=pair.id,
+        target=SpaceTarget(channel_id=pair.channel_id),
+        tone=nudge.kind,
+        recipients=nudge.recipients,
+        silent=nudge.silent_members,
         days=nudge.days_quiet,
         number=number,
     )
+    return Scheduled(post, now, (RecordNudge(pair.id, nudge.kind, post.key),))
 
 
-def _escalation_post(
-    partnership: LivePair, escalation: Escalate, earlier: int, now: datetime
-) -> NewPost:
-    return NewPost.for_partnership(
-        partnership.id,
-        f"escalation:{earlier + 1}",
-        "escalation",
-        {"to": "coordinators"},
-        now,
+def _escalation(pair: LivePair, escalation: Escalate, number: int, now: datetime) -> Scheduled:
+    post = Escalation(
+        partnership_id=pair.id,
+        target=CoordinatorsTarget(),
         days=escalation.days_since_contact,
         nudges=escalation.nudges,
         away_summary=escalation.away_summary,
-        silent=list(escalation.silent_members),
+        silent=escalation.silent_members,
+        number=number,
     )
+    return Scheduled(post, now, (RecordNudge(pair.id, "escalation", post.key),))

@@ -6,20 +6,20 @@ import asyncio
 import contextlib
 import logging
 import time as monotonic
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.config import Config
-from bot.domain.availability import DateParseError, parse_local_date
+from bot.domain.away import DateParseError, parse_local_date
 from bot.domain.calendar import add_months, format_local_date
+from bot.services.changes import Change, Changes, PartnershipChanged
 from bot.services.contact._shared import started_at
 from bot.services.errors import UserFacingError
 from bot.services.ports import DiscordError, DiscordPort
+from bot.services.zones import MemberZones
 from bot.store import Store
-from bot.store.activity import LivePair
 from bot.store.models import Partnership
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ FLUSH_ATTEMPTS = 3
 UNKNOWN_CHANNEL_TTL_S = 60.0
 
 MessageEvent = tuple[int, int, int, datetime]  # partnership, author, message id, when
+ContactListener = Callable[[int], None]  # the partnership that had contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +51,19 @@ class LoggedContact:
 class ContactLog:
     """Records contact between partners: messages in their space and ``/contact``."""
 
-    def __init__(self, store: Store, clock: Clock, config: Config, port: DiscordPort) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        port: DiscordPort,
+        zones: MemberZones,
+        changes: Changes,
+    ) -> None:
         self._store = store
         self._clock = clock
-        self._config = config
         self._port = port
+        self._zones = zones
+        self._listeners: list[ContactListener] = []
         self._spaces: dict[int, _Space] = {}
         self._not_spaces: dict[int, float] = {}  # channel -> monotonic time it was checked
         self._buffer: list[MessageEvent] = []
@@ -62,6 +71,7 @@ class ContactLog:
         self._closing = False
         self._flusher: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
+        changes.subscribe(self._changed)
 
     # Message events ------------------------------------------------------------------------
 
@@ -91,13 +101,16 @@ class ContactLog:
         active = await self._store.partnerships.with_state(["active"])
         self._remember(active, replace=True)
 
-    def track(self, pairs: Iterable[LivePair]) -> None:
-        """Count messages in these live partnerships' spaces from now on."""
-        self._spaces.update((p.channel_id, _Space(p.id, frozenset(p.member_ids))) for p in pairs)
+    def on_contact(self, listener: ContactListener) -> None:
+        """Call ``listener(partnership_id)`` whenever partners are heard from."""
+        self._listeners.append(listener)
 
-    def forget(self, channel_id: int) -> None:
-        """Stop counting a space's messages without waiting for the next refresh."""
-        self._spaces.pop(channel_id, None)
+    def _changed(self, change: Change) -> None:
+        """A partnership's space or members changed: ask the store again next time."""
+        if isinstance(change, PartnershipChanged):
+            pid = change.partnership_id
+            self._spaces = {c: s for c, s in self._spaces.items() if s.partnership_id != pid}
+            self._not_spaces.clear()
 
     def _remember(self, partnerships: Sequence[Partnership], *, replace: bool = False) -> None:
         spaces = {
@@ -129,6 +142,8 @@ class ContactLog:
         if author_id not in space.members:
             return False
         self._buffer.append((space.partnership_id, author_id, message_id, at))
+        for listener in self._listeners:
+            listener(space.partnership_id)
         if self._flusher is None:
             self._start_flusher()
         elif len(self._buffer) >= FLUSH_BATCH:
@@ -221,8 +236,7 @@ class ContactLog:
             raise UserFacingError(
                 "You are not in an active partnership right now, so there is no contact to log."
             )
-        person = await self._store.people.participant(user_id)
-        zone = ZoneInfo(person.timezone if person else self._config.program.timezone)
+        zone = ZoneInfo(await self._zones.one(user_id))
         now = self._clock.now()
         today = now.astimezone(zone).date()
         day = _parse_day(when, today)
@@ -249,6 +263,8 @@ class ContactLog:
                     await self._store.activity.log_contact(
                         partnership.id, member.participant_id, moment, kind
                     )
+            for listener in self._listeners:
+                listener(partnership.id)
         return LoggedContact(day, kind, tuple(p.name for p in partnerships))
 
 

@@ -12,13 +12,16 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.config import Config
-from bot.domain.availability import AwayRejected, validate_away
+from bot.domain.away import AwayRejected, validate_away
 from bot.domain.calendar import format_local_date
+from bot.posts import SpaceTarget
+from bot.posts.away import AwayNoted
+from bot.services.changes import Changes
 from bot.services.contact import require_member
 from bot.services.errors import UserFacingError
-from bot.store import NewPost, Store
-from bot.store.models import AwayPeriod, Partnership, Round, RoundState
+from bot.services.zones import MemberZones
+from bot.store import Scheduled, Store
+from bot.store.models import AwayRecord, Partnership, Round, RoundState
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +30,18 @@ CURRENT_ROUNDS = (RoundState.APPLICATIONS_CLOSED, RoundState.RUNNING)
 
 
 class AwayService:
-    def __init__(self, store: Store, clock: Clock, config: Config) -> None:
+    def __init__(self, store: Store, clock: Clock, zones: MemberZones, changes: Changes) -> None:
         self._store = store
         self._clock = clock
-        self._config = config
+        self._zones = zones
+        self._changes = changes
 
     async def add(
         self, user_id: int, start_text: str, end_text: str, note: str | None = None
-    ) -> AwayPeriod:
+    ) -> AwayRecord:
         """Record time away from the member's own dates; their partner is told in their space."""
         partnerships, round_ = await self._current(user_id)
-        person = await self._store.people.participant(user_id)
-        zone = person.timezone if person is not None else self._config.program.timezone
+        zone = await self._zones.one(user_id)
         now = self._clock.now()
         try:
             period = validate_away(
@@ -56,33 +59,32 @@ class AwayService:
             user_id, period.start, period.end, period.note, now
         )
         posts = [
-            NewPost(
-                key=f"away:{stored.id}:noted:{p.id}",
-                kind="away_noted",
-                partnership_id=p.id,
-                target={"to": "space", "channel_id": p.channel_id},
-                payload={"template": "away_noted", "partnership_id": p.id, "away_id": stored.id},
-                due_at=now,
+            Scheduled(
+                AwayNoted(
+                    partnership_id=p.id,
+                    target=SpaceTarget(channel_id=p.channel_id),
+                    away_id=stored.id,
+                ),
+                now,
             )
             for p in partnerships
             if p.state == "active" and p.channel_id is not None
         ]
-        if posts:
-            await self._store.outbox.enqueue(posts, now)
+        await self._store.outbox.enqueue(posts, now)
+        self._changes.member(user_id)
         log.info("member %s recorded away period %s", user_id, stored.id)
         return stored
 
-    async def list(self, user_id: int) -> list[AwayPeriod]:
+    async def list(self, user_id: int) -> list[AwayRecord]:
         """The member's current and upcoming away periods, soonest first."""
         return await self._store.activity.away_periods([user_id], self._clock.now())
 
     # The ``list`` method above shadows the builtin inside this class body, so annotations
     # below spell the builtin out.
-    async def described(self, user_id: int) -> builtins.list[tuple[AwayPeriod, str]]:
+    async def described(self, user_id: int) -> builtins.list[tuple[AwayRecord, str]]:
         """The member's current and upcoming periods with a line each, in their own dates:
         "12 March 2027 – 20 March 2027 (conference)"."""
-        person = await self._store.people.participant(user_id)
-        zone = ZoneInfo(person.timezone if person else self._config.program.timezone)
+        zone = ZoneInfo(await self._zones.one(user_id))
         described = []
         for period in await self.list(user_id):
             first = period.starts_at.astimezone(zone).date()
@@ -95,7 +97,7 @@ class AwayService:
             described.append((period, text))
         return described
 
-    async def cancel(self, user_id: int, away_id: int) -> AwayPeriod:
+    async def cancel(self, user_id: int, away_id: int) -> AwayRecord:
         """Cancel one of the member's own away periods."""
         period = await self._store.activity.away_period(away_id)
         now = self._clock.now()
@@ -107,6 +109,7 @@ class AwayService:
             raise UserFacingError(
                 "I can't find that away period among yours. `/away list` shows them."
             )
+        self._changes.member(user_id)
         return period
 
     async def no_changes(self, user_id: int, partnership_id: int) -> Partnership:

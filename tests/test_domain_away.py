@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.availability import (
+from bot.domain.away import (
     MAX_NOTE_LENGTH,
     AwayRejected,
     DateParseError,

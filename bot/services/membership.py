@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock
-from bot.services.contact.recording import ContactLog
-from bot.store import NewPost, Store
+from bot.posts.membership import PartnerLeft
+from bot.services.changes import Changes
+from bot.store import Scheduled, Store
 from bot.store.models import Partnership
 
 log = logging.getLogger(__name__)
 
 
 class Departures:
-    """Handles members leaving the server."""
-
-    def __init__(self, store: Store, clock: Clock, contact_log: ContactLog) -> None:
+    def __init__(self, store: Store, clock: Clock, changes: Changes) -> None:
         self._store = store
         self._clock = clock
-        self._log = contact_log
+        self._changes = changes
 
     async def member_left(self, user_id: int) -> list[Partnership]:
         """A member left the server: mark their live partnerships and tell coordinators."""
@@ -32,21 +31,9 @@ class Departures:
         for partnership in affected:
             await self._store.partnerships.mark_left(partnership.id, user_id, now)
             await self._store.partnerships.set_state(partnership.id, "member_left")
-            if partnership.channel_id is not None:
-                self._log.forget(partnership.channel_id)
+            self._changes.partnership(partnership.id)
             posts.append(
-                NewPost(
-                    key=f"p{partnership.id}:left:{user_id}",
-                    kind="partner_left",
-                    partnership_id=partnership.id,
-                    target={"to": "coordinators"},
-                    payload={
-                        "template": "partner_left",
-                        "partnership_id": partnership.id,
-                        "member_id": user_id,
-                    },
-                    due_at=now,
-                )
+                Scheduled(PartnerLeft(partnership_id=partnership.id, member_id=user_id), now)
             )
         if posts:
             await self._store.outbox.enqueue(posts, now)

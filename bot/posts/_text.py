@@ -1,0 +1,49 @@
+"""Small text helpers the posts share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.content import pick
+from bot.domain.zones import zone as zone_named
+from bot.store.models import Participant
+
+EMBED_COLOUR = 0x2E6DA4
+
+
+def mentions(member_ids: Iterable[int]) -> str:
+    """``<@1> and <@2>`` (or ``<@1>, <@2> and <@3>``)."""
+    return join_names([f"<@{member_id}>" for member_id in member_ids])
+
+
+def join_names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def first_name(participant: Participant | None) -> str:
+    return participant.name.split()[0] if participant and participant.name.strip() else "partner"
+
+
+def full_name(participant: Participant | None, member_id: int) -> str:
+    return participant.name if participant else f"member {member_id}"
+
+
+def local_time(zone: str, moment: datetime) -> str:
+    """``14:05 (Europe/Berlin)``: a partner's clock as their partner would want to know it."""
+    return f"{moment.astimezone(zone_named(zone)):%H:%M} ({zone})"
+
+
+def flag(country: str) -> str:
+    """The flag emoji of an ISO 3166-1 alpha-2 code, e.g. BR → 🇧🇷."""
+    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in country.upper())
+
+
+def varied(variants: Sequence[str], series: str, number: int) -> str:
+    """The wording for post ``number`` (1-based) of a series: the first is picked for
+    ``{series}:1``, each later one takes the next wording, so a pair never gets the same
+    text twice in a row (picking for every post's key separately often repeats one)."""
+    first = variants.index(pick(variants, f"{series}:1"))
+    return variants[(first + number - 1) % len(variants)]

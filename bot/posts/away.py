@@ -1,0 +1,124 @@
+"""Time away: the note to the partner, the welcome back, and the regular availability ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar, Literal
+
+from bot.content import pick
+from bot.domain.calendar import RoundCalendar, Series, format_local_date
+from bot.domain.zones import zone as zone_named
+from bot.posts._text import mentions, varied
+from bot.posts.base import PartnershipPost, RenderContext, SpaceTarget
+from bot.posts.contact import live_partnership
+from bot.services.ports import ButtonSpec, Draft
+from bot.store.models import Partnership
+
+
+@dataclass(frozen=True)
+class NoChangesButton(ButtonSpec):
+    partnership_id: int
+
+
+@dataclass(frozen=True)
+class AddDatesButton(ButtonSpec):
+    partnership_id: int
+
+
+class AwayNoted(PartnershipPost):
+    """Tells the partner, in each of the member's spaces, when the member will be away."""
+
+    kind: Literal["away_noted"] = "away_noted"
+    event: ClassVar[str] = "away_noted"
+    target: SpaceTarget
+    away_id: int
+
+    @property
+    def key(self) -> str:
+        return f"away:{self.away_id}:noted:{self.partnership_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await live_partnership(context, self.partnership_id)
+        period = await context.store.activity.away_period(self.away_id)
+        if partnership is None or period is None or period.cancelled_at is not None:
+            return None
+        zone = zone_named(await context.zones.one(period.participant_id))
+        first = period.starts_at.astimezone(zone).date()
+        last = (period.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+        text = context.messages.away.noted.format(
+            member_mention=f"<@{period.participant_id}>",
+            start=format_local_date(first),
+            end=format_local_date(last),
+            note=f"Note: {period.note}" if period.note else "",
+        )
+        return Draft(content=text.strip(), mention_ids=(period.participant_id,))
+
+
+class WelcomeBack(PartnershipPost):
+    kind: Literal["welcome_back"] = "welcome_back"
+    event: ClassVar[str] = "welcome_back_posted"
+    target: SpaceTarget
+    away_id: int
+
+    @property
+    def key(self) -> str:
+        return f"away:{self.away_id}:back:{self.partnership_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await live_partnership(context, self.partnership_id)
+        period = await context.store.activity.away_period(self.away_id)
+        if partnership is None or period is None or period.cancelled_at is not None:
+            return None
+        if period.participant_id not in partnership.member_ids:
+            return None
+        text = pick(context.messages.away.welcome_back, f"away:{period.id}").format(
+            member_mention=f"<@{period.participant_id}>"
+        )
+        return Draft(content=text, mention_ids=(period.participant_id,))
+
+
+class AvailabilityAsk(PartnershipPost):
+    kind: Literal["availability_ask"] = "availability_ask"
+    event: ClassVar[str] = "availability_asked"
+    target: SpaceTarget
+    sequence: int
+
+    @property
+    def name(self) -> str:
+        return f"availability:{self.sequence}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await live_partnership(context, self.partnership_id)
+        if partnership is None:
+            return None
+        if await superseded(context, partnership, Series.AVAILABILITY, self.sequence):
+            return None
+        members = current_members(partnership)
+        text = varied(context.messages.availability.ask, f"p{partnership.id}", self.sequence)
+        return Draft(
+            content=text.format(mentions=mentions(members)),
+            buttons=(NoChangesButton(partnership.id), AddDatesButton(partnership.id)),
+            mention_ids=members,
+        )
+
+
+def current_members(partnership: Partnership) -> tuple[int, ...]:
+    return tuple(m.participant_id for m in partnership.members if m.left_at is None)
+
+
+async def superseded(
+    context: RenderContext, partnership: Partnership, series: Series, sequence: int
+) -> bool:
+    """Whether a later ask of the same series is already due: after downtime only the
+    latest one goes out, so a pair is not asked the same question twice in a row."""
+    store = context.store
+    round_ = await store.rounds.get(partnership.round_id)
+    if round_ is None:
+        return True
+    topics = await store.topics.for_round(round_.id)
+    calendar = RoundCalendar(
+        round_.starts_on, round_.ends_on, context.config.round, [(t.id, t.due_on) for t in topics]
+    )
+    zones = await context.zones.of(partnership.member_ids)
+    return calendar.latest(series, list(zones.values()), context.clock.now()) > sequence

@@ -1,0 +1,124 @@
+"""The regular private check-in: the ask in the space, by direct message to those who want
+it, and the coordinators' alert when someone answers "not working"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from bot.domain.calendar import Series
+from bot.domain.checkins import RATING_LABELS
+from bot.posts._text import first_name, full_name, mentions
+from bot.posts.away import current_members, superseded
+from bot.posts.base import (
+    CoordinatorsTarget,
+    DirectTarget,
+    PartnershipPost,
+    RenderContext,
+    SpaceTarget,
+)
+from bot.posts.contact import live_partnership
+from bot.services.ports import ButtonSpec, Draft
+
+COMMENT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class CheckinButton(ButtonSpec):
+    """Opens the private answer to check-in ``sequence``."""
+
+    partnership_id: int
+    sequence: int
+
+
+class CheckinPrompt(PartnershipPost):
+    kind: Literal["checkin_prompt"] = "checkin_prompt"
+    event: ClassVar[str] = "checkin_sent"
+    target: SpaceTarget
+    sequence: int
+
+    @property
+    def name(self) -> str:
+        return f"checkin:{self.sequence}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await live_partnership(context, self.partnership_id)
+        if partnership is None:
+            return None
+        if await superseded(context, partnership, Series.CHECKIN, self.sequence):
+            return None
+        members = current_members(partnership)
+        return Draft(
+            content=context.messages.checkin.prompt.format(mentions=mentions(members)),
+            buttons=(CheckinButton(partnership.id, self.sequence),),
+            mention_ids=members,
+        )
+
+
+class CheckinDm(PartnershipPost):
+    """The same question by direct message, for a member who asked for that."""
+
+    kind: Literal["checkin_dm"] = "checkin_dm"
+    event: ClassVar[str] = "checkin_dm_sent"
+    target: DirectTarget
+    sequence: int
+    member_id: int
+
+    @property
+    def name(self) -> str:
+        return f"checkin:{self.sequence}:dm:{self.member_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await live_partnership(context, self.partnership_id)
+        if partnership is None:
+            return None
+        if await superseded(context, partnership, Series.CHECKIN, self.sequence):
+            return None
+        person = await context.store.people.participant(self.member_id)
+        assert partnership.channel_id is not None
+        text = context.messages.checkin.dm.format(
+            member_name=first_name(person),
+            channel_link=context.port.channel_link(partnership.channel_id),
+        )
+        # If DMs are closed this lands in the space, so it names the member.
+        return Draft(
+            content=f"<@{self.member_id}> {text}",
+            buttons=(CheckinButton(partnership.id, self.sequence),),
+            mention_ids=(self.member_id,),
+        )
+
+
+class CheckinAlert(PartnershipPost):
+    kind: Literal["checkin_alert"] = "checkin_alert"
+    event: ClassVar[str] = "coordinator_alerted"
+    target: CoordinatorsTarget = CoordinatorsTarget()
+    member_id: int
+    sequence: int
+
+    @property
+    def name(self) -> str:
+        return f"checkin:{self.sequence}:alert:{self.member_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await context.store.partnerships.get(self.partnership_id)
+        if partnership is None:
+            return None
+        answers = await context.store.activity.checkins(partnership.id)
+        answer = next(
+            (
+                a
+                for a in answers
+                if a.participant_id == self.member_id and a.sequence == self.sequence
+            ),
+            None,
+        )
+        if answer is None or answer.rating != "not_working":
+            return None  # the member changed their answer before it went out
+        person = await context.store.people.participant(self.member_id)
+        text = context.messages.checkin.coordinator_alert.format(
+            member_name=full_name(person, self.member_id),
+            partnership_name=partnership.name,
+            rating=RATING_LABELS[answer.rating],
+            comment=(answer.comment or "(no comment)")[:COMMENT_LIMIT],
+        )
+        return Draft(content=text)

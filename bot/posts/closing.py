@@ -1,0 +1,91 @@
+"""The end of a partnership: the reminder before it, and the close itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from bot.domain.calendar import format_local_date
+from bot.posts._text import mentions
+from bot.posts.base import PartnershipPost, Receipt, RenderContext, SpaceTarget
+from bot.posts.spaces import ArchiveSpace
+from bot.services.ports import ButtonSpec, Draft
+from bot.store.effects import Effect, Enqueue, Scheduled
+
+
+@dataclass(frozen=True)
+class EndChoiceButton(ButtonSpec):
+    """A partner's wish for after the round: keep the space, or wrap up."""
+
+    partnership_id: int
+    choice: Literal["keep", "wrap"]
+
+
+@dataclass(frozen=True)
+class FeedbackButton(ButtonSpec):
+    partnership_id: int
+
+
+class EndReminder(PartnershipPost):
+    kind: Literal["end_reminder"] = "end_reminder"
+    event: ClassVar[str] = "end_reminder_posted"
+    target: SpaceTarget
+
+    @property
+    def name(self) -> str:
+        return "end_reminder"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await context.store.partnerships.get(self.partnership_id)
+        if partnership is None:
+            return None
+        round_ = await context.store.rounds.get(partnership.round_id)
+        assert round_ is not None
+        text = context.messages.end.reminder.format(
+            mentions=mentions(partnership.member_ids), end_date=format_local_date(round_.ends_on)
+        )
+        return Draft(
+            content=text,
+            buttons=(
+                EndChoiceButton(partnership.id, "keep"),
+                EndChoiceButton(partnership.id, "wrap"),
+            ),
+            mention_ids=partnership.member_ids,
+        )
+
+
+class Closing(PartnershipPost):
+    """The last message of the round; once it is out the space is archived (or kept open)."""
+
+    kind: Literal["closing"] = "closing"
+    event: ClassVar[str] = "closing_posted"
+    target: SpaceTarget
+
+    @property
+    def name(self) -> str:
+        return "closing"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await context.store.partnerships.get(self.partnership_id)
+        if partnership is None:
+            return None
+        round_ = await context.store.rounds.get(partnership.round_id)
+        assert round_ is not None
+        end = context.messages.end
+        keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)
+        parts = [
+            end.closing.format(mentions=mentions(partnership.member_ids), round_name=round_.name),
+            end.kept_open_note if keep_open else end.archived_note,
+            end.feedback_prompt,
+            end.notify_me_invite,
+        ]
+        return Draft(
+            content="\n\n".join(parts)[:2000],
+            buttons=(FeedbackButton(partnership.id),),
+            mention_ids=partnership.member_ids,
+        )
+
+    def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
+        return (Enqueue((Scheduled(ArchiveSpace(partnership_id=self.partnership_id), now),)),)

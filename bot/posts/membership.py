@@ -1,0 +1,31 @@
+"""A partner who left the server."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from bot.posts._text import full_name
+from bot.posts.base import CoordinatorsTarget, PartnershipPost, RenderContext
+from bot.services.ports import Draft
+
+
+class PartnerLeft(PartnershipPost):
+    kind: Literal["partner_left"] = "partner_left"
+    event: ClassVar[str] = "coordinator_alerted"
+    target: CoordinatorsTarget = CoordinatorsTarget()
+    member_id: int
+
+    @property
+    def name(self) -> str:
+        return f"left:{self.member_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await context.store.partnerships.get(self.partnership_id)
+        if partnership is None:
+            return None
+        person = await context.store.people.participant(self.member_id)
+        text = context.messages.coordinator.partner_left.format(
+            member_name=full_name(person, self.member_id),
+            partnership_name=partnership.name,
+        )
+        return Draft(content=text)

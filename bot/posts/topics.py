@@ -1,0 +1,94 @@
+"""A discussion topic, in each private space and as a cohort-wide forum post."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from bot.posts._text import EMBED_COLOUR, mentions
+from bot.posts.base import ForumTarget, PartnershipPost, Post, Receipt, RenderContext, SpaceTarget
+from bot.services.ports import Draft
+from bot.store.effects import Effect, MarkTopicPosted, SetCohortThread
+from bot.store.models import RoundTopic
+
+DESCRIPTION_LIMIT = 3500
+
+
+class TopicPost(PartnershipPost):
+    kind: Literal["topic"] = "topic"
+    event: ClassVar[str] = "topic_posted"
+    target: SpaceTarget
+    topic_id: int
+
+    @property
+    def name(self) -> str:
+        return f"topic:{self.topic_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        partnership = await context.store.partnerships.get(self.partnership_id)
+        topic = await context.store.topics.get(self.topic_id)
+        if partnership is None or topic is None:
+            return None
+        embed = topic_embed(topic)
+        if topic.cohort_thread_id:
+            link = context.port.channel_link(topic.cohort_thread_id)
+            embed["description"] += f"\n\nEveryone on the server is discussing this too: {link}"
+        return Draft(
+            content=f"{mentions(partnership.member_ids)}, a new discussion topic for you both:",
+            embeds=(embed,),
+            mention_ids=partnership.member_ids,
+        )
+
+    def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
+        return (MarkTopicPosted(self.topic_id),)
+
+
+class CohortThread(Post):
+    """The topic as a forum post open to the whole server; opened a moment before the first
+    space gets the topic, so every space's post can link to it."""
+
+    kind: Literal["cohort_thread"] = "cohort_thread"
+    event: ClassVar[str] = "cohort_thread_opened"
+    target: ForumTarget
+    round_id: int
+    topic_id: int
+
+    @property
+    def key(self) -> str:
+        return f"r{self.round_id}:cohort_thread:{self.topic_id}"
+
+    async def render(self, context: RenderContext) -> Draft | None:
+        topic = await context.store.topics.get(self.topic_id)
+        if topic is None:
+            return None
+        return Draft(
+            content=(
+                "A new discussion topic for the whole cohort. Everyone is welcome here, "
+                "whether or not you are in a partnership this round."
+            ),
+            embeds=(topic_embed(topic),),
+        )
+
+    def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
+        thread = (
+            ()
+            if receipt.channel_id is None
+            else (SetCohortThread(self.topic_id, receipt.channel_id),)
+        )
+        return (*thread, MarkTopicPosted(self.topic_id))
+
+
+def topic_embed(topic: RoundTopic) -> dict[str, Any]:
+    """The topic as an embed: body, prompts and hashtags, its summary in the footer."""
+    parts = [topic.body]
+    if topic.prompts:
+        parts.append("\n".join(f"- {prompt}" for prompt in topic.prompts))
+    if topic.hashtags:
+        parts.append(" ".join(topic.hashtags))
+    return {
+        "title": f"Topic {topic.position}: {topic.title}"[:256],
+        "description": "\n\n".join(parts)[:DESCRIPTION_LIMIT],
+        "color": EMBED_COLOUR,
+        "footer": {"text": topic.summary[:2048]},
+    }

@@ -1,0 +1,258 @@
+"""A running round's dated posts, queued as they fall due: in each space its topics,
+availability asks, check-ins (and their direct messages), the end reminder and the close;
+for the whole round the cohort-wide thread of each topic, and the round's own end.
+
+The planner keeps in memory when each partnership and round is next due (an
+:class:`Agenda` derived from the store at start-up and for whatever :class:`Changes`
+names), so a run pops only what is due, and :meth:`next_due` is when it wants waking.
+Everything it queues has a stable key, so a restart that offers a post again queues it
+once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.domain.calendar import CalendarEntry, RoundCalendar, Series
+from bot.posts import DirectTarget, ForumTarget, SpaceTarget, Work
+from bot.posts.away import AvailabilityAsk
+from bot.posts.checkins import CheckinDm, CheckinPrompt
+from bot.posts.closing import Closing, EndReminder
+from bot.posts.spaces import OpenSpace
+from bot.posts.topics import CohortThread, TopicPost
+from bot.services.agenda import Agenda
+from bot.services.changes import Change, Changes, MemberChanged, PartnershipChanged, RoundChanged
+from bot.services.zones import MemberZones
+from bot.store import Scheduled, Store
+from bot.store.activity import LivePair
+from bot.store.effects import AskCheckins
+from bot.store.models import Round, RoundState, RoundTopic
+
+log = logging.getLogger(__name__)
+
+PLANNED_STATES = (RoundState.RUNNING, RoundState.ENDED)
+# The cohort thread opens a moment before the first space gets its topic, so every
+# space's post can link to it.
+THREAD_LEAD = timedelta(seconds=1)
+
+
+class _RoundEnd:
+    """The round reaches its end date once the last of its spaces has had its close."""
+
+
+RoundItem = RoundTopic | _RoundEnd
+
+
+class CalendarPlanner:
+    def __init__(
+        self, store: Store, clock: Clock, config: Config, zones: MemberZones, changes: Changes
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._config = config
+        self._zones = zones
+        self._pairs: Agenda[int, tuple[LivePair, CalendarEntry]] = Agenda()
+        self._rounds: Agenda[int, RoundItem] = Agenda()
+        self._pair_round: dict[int, int] = {}
+        self._loaded = False
+        self._stale_rounds: set[int] = set()
+        self._stale_pairs: set[int] = set()
+        changes.subscribe(self._changed)
+
+    def _changed(self, change: Change) -> None:
+        match change:
+            case RoundChanged(round_id=round_id):
+                self._stale_rounds.add(round_id)
+            case PartnershipChanged(partnership_id=pid):
+                self._stale_pairs.add(pid)
+            case MemberChanged():
+                pass  # a member's zone is fixed for the round once it runs
+
+    async def plan(self, now: datetime) -> int:
+        """Queue what has fallen due; returns how many were new."""
+        await self._refresh()
+        due: list[Scheduled] = []
+        pair_entries = self._pairs.pop_due(now)
+        if pair_entries:
+            due += await self._pair_posts(pair_entries)
+        for round_id, item in self._rounds.pop_due(now):
+            due += await self._round_step(round_id, item, now)
+        queued = await self._store.outbox.enqueue(due, now)
+        if queued:
+            log.info("queued %d calendar post(s)", queued)
+        return queued
+
+    def next_due(self) -> datetime | None:
+        """When the next dated post falls due (None when no round is planned)."""
+        if not self._loaded or self._stale_rounds or self._stale_pairs:
+            return self._clock.now()
+        times = [at for at in (self._pairs.next_at(), self._rounds.next_at()) if at is not None]
+        return min(times, default=None)
+
+    async def post_topic_now(self, round_: Round, topic: RoundTopic) -> int:
+        """Queue a topic for every space and the forum right away (the same keys as the
+        calendar's, so it can never go out twice). Returns the number of spaces."""
+        pairs = await self._store.activity.live_pairs(round_.id)
+        now = self._clock.now()
+        posts = [Scheduled(_cohort_thread(round_, topic), now - THREAD_LEAD)]
+        posts += [Scheduled(_topic_post(pair, topic.id), now) for pair in pairs]
+        await self._store.outbox.enqueue(posts, now)
+        return len(pairs)
+
+    # Deriving the agenda ------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._stale_rounds |= {
+                r.id for r in await self._store.rounds.in_states(list(PLANNED_STATES))
+            }
+        for pid in self._stale_pairs - self._pair_round.keys():
+            partnership = await self._store.partnerships.get(pid)
+            if partnership is not None:
+                self._stale_rounds.add(partnership.round_id)
+        self._stale_rounds |= {
+            self._pair_round[p] for p in self._stale_pairs if p in self._pair_round
+        }
+        self._stale_pairs.clear()
+        rounds, self._stale_rounds = self._stale_rounds, set()
+        for round_id in rounds:
+            round_ = await self._store.rounds.get(round_id)
+            if round_ is None or round_.state not in PLANNED_STATES:
+                self._rounds.forget(round_id)
+                continue
+            await self._plan_round(round_)
+
+    async def _plan_round(self, round_: Round) -> None:
+        """Every live space of the round, and the round itself, from the store."""
+        topics = await self._store.topics.for_round(round_.id)
+        calendar = RoundCalendar(
+            round_.starts_on, round_.ends_on, self._config.round, [(t.id, t.due_on) for t in topics]
+        )
+        pairs = await self._store.activity.live_pairs(round_.id)
+        known = {pid for pid, rid in self._pair_round.items() if rid == round_.id}
+        for pid in known - {p.id for p in pairs}:
+            self._pairs.forget(pid)
+            del self._pair_round[pid]
+        now = self._clock.now()
+        ended = round_.state is RoundState.ENDED
+        first_topic: dict[int, datetime] = {}
+        last_close: datetime | None = None
+        for pair in pairs:
+            self._pair_round[pair.id] = round_.id
+            zones = [self._zones.named(m.timezone) for m in pair.members]
+            entries = [
+                (at, entry)
+                for at, entry in calendar.due_times(zones)
+                if _applies(entry, at, pair) and not ended
+            ]
+            if ended:
+                entries = [(now, _closing(calendar))]
+            self._pairs.replace(pair.id, [(at, (pair, e)) for at, e in entries])
+            for at, entry in entries:
+                if entry.series is Series.TOPIC and entry.topic_id is not None:
+                    first_topic[entry.topic_id] = min(first_topic.get(entry.topic_id, at), at)
+            close = calendar.closes_at(zones)
+            last_close = close if last_close is None else max(last_close, close)
+        items: list[tuple[datetime, RoundItem]] = []
+        if not ended:
+            by_id = {t.id: t for t in topics}
+            items += [(at - THREAD_LEAD, by_id[tid]) for tid, at in first_topic.items()]
+            if last_close is not None:
+                items.append((last_close, _RoundEnd()))
+        self._rounds.replace(round_.id, items)
+        if round_.state is RoundState.RUNNING:
+            await self._resume_opening(round_)
+
+    async def _resume_opening(self, round_: Round) -> None:
+        """Queue the opening of any confirmed partnership's space again: a no-op for those
+        already queued, and the resumption for any a crash or a failure left behind."""
+        confirmed = await self._store.partnerships.for_round(round_.id, ["confirmed"])
+        now = self._clock.now()
+        await self._store.outbox.enqueue(
+            [Scheduled(OpenSpace(partnership_id=p.id), now) for p in confirmed], now
+        )
+
+    # Turning due entries into posts -------------------------------------------------------
+
+    async def _pair_posts(
+        self, due: list[tuple[int, tuple[LivePair, CalendarEntry]]]
+    ) -> list[Scheduled]:
+        now = self._clock.now()
+        asking = [pair for _, (pair, entry) in due if entry.series is Series.CHECKIN]
+        default_dm = self._config.program.checkin_dm_opt_in_default
+        choices = await self._store.activity.checkin_dm_choices(
+            [m.participant_id for pair in asking for m in pair.members]
+        )
+        posts: list[Scheduled] = []
+        for _, (pair, entry) in due:
+            space = SpaceTarget(channel_id=pair.channel_id)
+            pid = pair.id
+            match entry.series:
+                case Series.TOPIC:
+                    assert entry.topic_id is not None
+                    posts.append(Scheduled(_topic_post(pair, entry.topic_id), now))
+                case Series.AVAILABILITY:
+                    ask = AvailabilityAsk(partnership_id=pid, target=space, sequence=entry.sequence)
+                    posts.append(Scheduled(ask, now))
+                case Series.CHECKIN:
+                    members = pair.member_ids
+                    asks = AskCheckins(tuple((pid, m, entry.sequence) for m in members))
+                    prompt = CheckinPrompt(
+                        partnership_id=pid, target=space, sequence=entry.sequence
+                    )
+                    posts.append(Scheduled(prompt, now, (asks,)))
+                    posts += [
+                        Scheduled(_checkin_dm(pair, entry.sequence, m), now)
+                        for m in members
+                        if choices.get(m, default_dm)
+                    ]
+                case Series.END_REMINDER:
+                    posts.append(Scheduled(EndReminder(partnership_id=pid, target=space), now))
+                case Series.CLOSING:
+                    posts.append(Scheduled(Closing(partnership_id=pid, target=space), now))
+        return posts
+
+    async def _round_step(self, round_id: int, item: RoundItem, now: datetime) -> list[Scheduled]:
+        round_ = await self._store.rounds.get(round_id)
+        if round_ is None or round_.state is not RoundState.RUNNING:
+            return []
+        if isinstance(item, _RoundEnd):
+            await self._store.rounds.set_state(round_id, RoundState.RUNNING, RoundState.ENDED, now)
+            log.info("round %s reached its end date", round_.name)
+            self._stale_rounds.add(round_id)
+            return []
+        return [Scheduled(_cohort_thread(round_, item), now)]
+
+
+def _applies(entry: CalendarEntry, at: datetime, pair: LivePair) -> bool:
+    """Asks and check-ins start with the partnership; topics and the close are for all."""
+    if entry.series in (Series.AVAILABILITY, Series.CHECKIN):
+        return at >= pair.created_at
+    return True
+
+
+def _closing(calendar: RoundCalendar) -> CalendarEntry:
+    return next(e for e in calendar.entries if e.series is Series.CLOSING)
+
+
+def _topic_post(pair: LivePair, topic_id: int) -> Work:
+    return TopicPost(
+        partnership_id=pair.id, target=SpaceTarget(channel_id=pair.channel_id), topic_id=topic_id
+    )
+
+
+def _checkin_dm(pair: LivePair, sequence: int, member_id: int) -> Work:
+    target = DirectTarget(user_id=member_id, fallback_channel_id=pair.channel_id)
+    return CheckinDm(partnership_id=pair.id, target=target, sequence=sequence, member_id=member_id)
+
+
+def _cohort_thread(round_: Round, topic: RoundTopic) -> Work:
+    return CohortThread(
+        target=ForumTarget(title=f"{round_.name}: {topic.title}"),
+        round_id=round_.id,
+        topic_id=topic.id,
+    )

@@ -1,0 +1,176 @@
+"""What queued work records in the store, each in the same transaction as the work itself.
+
+Queueing a nudge records the nudge; a space once created records its channel and queues
+its intro; a close, once posted, queues the archiving. Writing these with the outbox row
+they belong to means a crash between any two steps leaves either nothing done or all of
+it, never "the channel exists but nobody knows".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+import aiosqlite
+
+from bot.store._rows import to_json
+from bot.store.models import PartnershipState, utc_text
+
+
+class Queueable(Protocol):
+    """Work the outbox can hold (see :mod:`bot.posts`)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def partnership_id(self) -> int | None: ...
+
+    def stored(self) -> tuple[dict[str, object], dict[str, object]]:
+        """``(target, payload)`` as the outbox keeps them."""
+        ...
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """Work to do at ``due_at``; ``recorded`` is written when it is queued."""
+
+    work: Queueable
+    due_at: datetime
+    recorded: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetChannel:
+    partnership_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True)
+class SetPartnershipState:
+    partnership_id: int
+    state: PartnershipState
+
+
+@dataclass(frozen=True)
+class MarkTopicPosted:
+    topic_id: int
+
+
+@dataclass(frozen=True)
+class SetCohortThread:
+    topic_id: int
+    thread_id: int
+
+
+@dataclass(frozen=True)
+class RecordNudge:
+    partnership_id: int
+    kind: Literal["quiet", "one_sided", "escalation"]
+    outbox_key: str
+
+
+@dataclass(frozen=True)
+class AskCheckins:
+    """Members asked a check-in question: ``(partnership, member, sequence)``."""
+
+    asks: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    items: tuple[Scheduled, ...]
+
+
+Effect = (
+    SetChannel
+    | SetPartnershipState
+    | MarkTopicPosted
+    | SetCohortThread
+    | RecordNudge
+    | AskCheckins
+    | Enqueue
+)
+
+
+async def insert_work(tx: aiosqlite.Connection, items: Sequence[Scheduled], now: datetime) -> int:
+    """Queue work whose key is new, with what each records; returns how many were new.
+
+    What an item records is written only when the item itself was new, so queueing the
+    same nudge twice counts one nudge.
+    """
+    plain = [_row(item, now) for item in items if not item.recorded]
+    before = tx.total_changes
+    await tx.executemany(_INSERT, plain)
+    queued = tx.total_changes - before
+    for item in items:
+        if item.recorded:
+            cursor = await tx.execute(_INSERT, _row(item, now))
+            if cursor.rowcount == 1:
+                queued += 1
+                await apply(tx, item.recorded, now)
+    return queued
+
+
+_INSERT = (
+    "INSERT OR IGNORE INTO outbox (key, partnership_id, kind, target, payload, due_at, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(item: Scheduled, now: datetime) -> tuple[object, ...]:
+    work = item.work
+    target, payload = work.stored()
+    return (
+        work.key,
+        work.partnership_id,
+        work.kind,
+        to_json(target),
+        to_json(payload),
+        utc_text(item.due_at),
+        utc_text(now),
+    )
+
+
+async def apply(tx: aiosqlite.Connection, effects: Iterable[Effect], now: datetime) -> None:
+    for effect in effects:
+        match effect:
+            case SetChannel(partnership_id=pid, channel_id=channel):
+                await tx.execute(
+                    "UPDATE partnerships SET channel_id = ? WHERE id = ?", (channel, pid)
+                )
+            case SetPartnershipState(partnership_id=pid, state=state):
+                await tx.execute(
+                    "UPDATE partnerships SET state = ?,"
+                    " ended_at = CASE WHEN ? = 'ended' THEN COALESCE(ended_at, ?) ELSE ended_at END"
+                    " WHERE id = ?",
+                    (state, state, utc_text(now), pid),
+                )
+            case MarkTopicPosted(topic_id=topic):
+                await tx.execute(
+                    "UPDATE topics SET posted_at = COALESCE(posted_at, ?) WHERE id = ?",
+                    (utc_text(now), topic),
+                )
+            case SetCohortThread(topic_id=topic, thread_id=thread):
+                await tx.execute(
+                    "UPDATE topics SET cohort_thread_id = ? WHERE id = ?", (thread, topic)
+                )
+            case RecordNudge(partnership_id=pid, kind=kind, outbox_key=key):
+                await tx.execute(
+                    "INSERT OR IGNORE INTO nudges (partnership_id, kind, at, outbox_key)"
+                    " VALUES (?, ?, ?, ?)",
+                    (pid, kind, utc_text(now), key),
+                )
+            case AskCheckins(asks=asks):
+                await tx.executemany(
+                    "INSERT OR IGNORE INTO checkins"
+                    " (partnership_id, participant_id, sequence, asked_at) VALUES (?, ?, ?, ?)",
+                    [(pid, member, sequence, utc_text(now)) for pid, member, sequence in asks],
+                )
+            case Enqueue(items=items):
+                await insert_work(tx, items, now)

@@ -1,0 +1,94 @@
+"""Persistent buttons: each one ``DynamicItem`` that builds, parses and answers its custom id.
+
+Posts name their buttons with :class:`~bot.services.ports.ButtonSpec` values (the record a
+press acts on); the cog of each feature defines the one :class:`PersistentButton` for each
+spec type, registered with :func:`persistent`. The adapter sends exactly that item, and a
+press after a restart finds it again through its template, as discord.py's
+``examples/views/persistent.py`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+import discord
+
+from bot.services.ports import ButtonSpec
+
+SpecT = TypeVar("SpecT", bound=ButtonSpec)
+ItemT = TypeVar("ItemT", bound="PersistentButton[Any]")
+
+_BY_SPEC: dict[type[ButtonSpec], type[PersistentButton[Any]]] = {}
+
+
+class PersistentButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Generic[SpecT],
+    template=r"(?!)",  # the base matches no custom id; each subclass brings its own
+):
+    """A button tied to one record; subclasses pass ``template=`` and implement
+    :meth:`button` (its look and custom id) and :meth:`parse` (the reverse)."""
+
+    spec_type: ClassVar[type[ButtonSpec]]
+
+    def __init__(self, spec: SpecT) -> None:
+        super().__init__(self.button(spec))
+        self.spec = spec
+
+    @classmethod
+    def button(cls, spec: SpecT) -> discord.ui.Button[Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, match: Any) -> SpecT:
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> PersistentButton[SpecT]:
+        return cls(cls.parse(match))
+
+
+def persistent(spec_type: type[ButtonSpec]) -> Callable[[type[ItemT]], type[ItemT]]:
+    """Register a button class as the one item for ``spec_type``."""
+
+    def register(item: type[ItemT]) -> type[ItemT]:
+        existing = _BY_SPEC.get(spec_type)
+        # Loading an extension again makes the same class anew; another class is a mistake.
+        if existing is not None and _name(existing) != _name(item):
+            raise ValueError(f"{spec_type.__name__} already has {_name(existing)}")
+        item.spec_type = spec_type
+        _BY_SPEC[spec_type] = item
+        return item
+
+    return register
+
+
+def _name(item: type[Any]) -> str:
+    return f"{item.__module__}.{item.__qualname__}"
+
+
+def item_for(spec: ButtonSpec) -> PersistentButton[Any]:
+    """The button Discord gets for ``spec``."""
+    try:
+        return _BY_SPEC[type(spec)](spec)
+    except KeyError:
+        raise LookupError(f"no button is registered for {type(spec).__name__}") from None
+
+
+def registered() -> dict[type[ButtonSpec], type[PersistentButton[Any]]]:
+    return dict(_BY_SPEC)
+
+
+def view_of(specs: tuple[ButtonSpec, ...]) -> discord.ui.View | None:
+    """The post's buttons as one row; stopped, so discord.py keeps no view per message
+    (presses are dispatched to the registered dynamic items)."""
+    if not specs:
+        return None
+    view = discord.ui.View(timeout=None)
+    for spec in specs:
+        view.add_item(item_for(spec))
+    view.stop()
+    return view
