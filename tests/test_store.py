@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from bot.domain.applications import Application, CareerStage, Sector
-from bot.posts import SpaceTarget, load
+from bot.posts import ForumTarget, SpaceTarget, load
 from bot.posts.contact import Nudge
+from bot.posts.topics import CohortThread
 from bot.store import Scheduled, Store
 from bot.store.db import Database, Migration, bundled_migrations
-from bot.store.effects import MarkTopicPosted, RecordNudge, SetCohortThread, apply
+from bot.store.effects import RecordNudge, SetCohortThread, apply
 from bot.store.models import MatchPair, RoundState, SpaceContainer
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -97,7 +98,10 @@ async def test_round_topics_and_containers_round_trip(store: Store) -> None:
     assert (topic.prompts, topic.hashtags) == (("one", "two"), ("#interlibnet",))
     await store.topics.move(topic.id, date(2027, 3, 3))
     async with store.db.transaction() as tx:
-        await apply(tx, [SetCohortThread(topic.id, 99), MarkTopicPosted(topic.id)], NOW)
+        await apply(tx, [SetCohortThread(topic.id, 99)], NOW)
+    thread = CohortThread(target=ForumTarget(title="t"), round_id=created.id, topic_id=topic.id)
+    await store.outbox.enqueue([Scheduled(thread, NOW)], NOW)
+    await store.outbox.mark_done(thread.key, 7, NOW)  # a topic is posted with its first post
     moved = await store.topics.get(topic.id)
     assert moved is not None
     assert (moved.due_on, moved.cohort_thread_id, moved.posted_at) == (date(2027, 3, 3), 99, NOW)
@@ -158,10 +162,19 @@ async def test_partnerships_contact_and_activity_round_trip(store: Store) -> Non
     assert await store.activity.cancel_away(away.id, 1, NOW)
     assert await store.activity.away_periods([1], NOW) == []
 
-    assert await store.activity.ask_checkin(pid, 1, 1, NOW)
-    assert await store.activity.answer_checkin(pid, 1, 1, "great", "lovely", NOW)
-    [checkin] = await store.activity.checkins(pid)
-    assert (checkin.rating, checkin.comment, checkin.answered_at) == ("great", "lovely", NOW)
+    assert await store.activity.ask_checkins([(pid, 1, 1)], NOW) == 1
+    await store.activity.answer_checkin(pid, 1, 1, "ok", None, NOW)
+    later = NOW + timedelta(hours=1)
+    await store.activity.answer_checkin(pid, 1, 1, "great", "lovely", later)  # replaces it
+    await store.activity.answer_checkin(pid, 2, 1, "ok", None, later)  # asked on answering
+    first, second = await store.activity.checkins(pid)
+    assert (first.rating, first.comment, first.asked_at, first.answered_at) == (
+        "great",
+        "lovely",
+        NOW,
+        later,
+    )
+    assert (second.participant_id, second.asked_at) == (2, later)
 
     await store.activity.save_feedback(pid, 2, 5, None, NOW)
     assert [f.rating for f in await store.activity.feedback(pid)] == [5]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import ClassVar, Literal
 
 from bot.content import pick
-from bot.domain.calendar import RoundCalendar, Series, format_local_date
+from bot.domain.calendar import Series, format_local_date
 from bot.domain.zones import zone as zone_named
 from bot.posts._text import mentions, varied
 from bot.posts.base import PartnershipPost, RenderContext, SpaceTarget
@@ -112,13 +112,5 @@ async def superseded(
 ) -> bool:
     """Whether a later ask of the same series is already due: after downtime only the
     latest one goes out, so a pair is not asked the same question twice in a row."""
-    store = context.store
-    round_ = await store.rounds.get(partnership.round_id)
-    if round_ is None:
-        return True
-    topics = await store.topics.for_round(round_.id)
-    calendar = RoundCalendar(
-        round_.starts_on, round_.ends_on, context.config.round, [(t.id, t.due_on) for t in topics]
-    )
-    zones = await context.zones.of(partnership.member_ids)
-    return calendar.latest(series, list(zones.values()), context.clock.now()) > sequence
+    latest = context.schedule.latest(partnership.id, series, context.clock.now())
+    return latest is not None and latest > sequence

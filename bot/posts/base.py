@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Messages
+from bot.domain.calendar import Series
+from bot.posts.reads import Reads
 from bot.services.ports import DiscordPort, Draft
 from bot.services.zones import MemberZones
 from bot.store import Store
@@ -75,9 +77,19 @@ class Receipt:
     channel_id: int | None = None
 
 
+class Schedule(Protocol):
+    """The planner that decides when dated posts are due, as the posts ask it."""
+
+    def latest(self, partnership_id: int, series: Series, now: datetime) -> int | None:
+        """The newest entry of ``series`` due by ``now`` for the partnership (0: none yet);
+        None when the partnership has no calendar (it is no longer live)."""
+        ...
+
+
 @dataclass(frozen=True)
 class RenderContext:
-    """What rendering reads: the store at send time, the texts and the program's settings."""
+    """What rendering reads: the store at send time, the texts, the program's settings and
+    the planner's calendar."""
 
     store: Store
     clock: Clock
@@ -85,6 +97,8 @@ class RenderContext:
     port: DiscordPort
     config: Config
     zones: MemberZones
+    schedule: Schedule
+    reads: Reads
 
 
 class Spaces(Protocol):
@@ -131,9 +145,10 @@ class Work(_Frozen):
         """What the store records with "done", in the same transaction."""
         return ()
 
-    def stored(self) -> tuple[dict[str, object], dict[str, object]]:
-        """``(target, payload)`` as the outbox keeps them; :func:`bot.posts.load` reverses it."""
-        return {}, self.model_dump(mode="json", exclude={"kind"})
+    def stored(self) -> tuple[str, str]:
+        """``(target, payload)`` as the outbox keeps them (JSON); :func:`bot.posts.load`
+        reverses it."""
+        return "{}", self.model_dump_json(exclude={"kind"})
 
 
 class Post(Work):
@@ -145,9 +160,8 @@ class Post(Work):
         """The message as it should read now, or None when it no longer applies."""
         raise NotImplementedError
 
-    def stored(self) -> tuple[dict[str, object], dict[str, object]]:
-        payload = self.model_dump(mode="json", exclude={"kind", "target"})
-        return self.target.model_dump(mode="json"), payload
+    def stored(self) -> tuple[str, str]:
+        return self.target.model_dump_json(), self.model_dump_json(exclude={"kind", "target"})
 
     async def perform(self, context: ActionContext, nonce: str) -> Receipt | None:
         draft = await self.render(context.render)

@@ -74,7 +74,7 @@ class CheckinDm(PartnershipPost):
             return None
         if await superseded(context, partnership, Series.CHECKIN, self.sequence):
             return None
-        person = await context.store.people.participant(self.member_id)
+        person = await context.reads.participant(self.member_id)
         assert partnership.channel_id is not None
         text = context.messages.checkin.dm.format(
             member_name=first_name(person),
@@ -100,7 +100,7 @@ class CheckinAlert(PartnershipPost):
         return f"checkin:{self.sequence}:alert:{self.member_id}"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
         answers = await context.store.activity.checkins(partnership.id)
@@ -114,7 +114,7 @@ class CheckinAlert(PartnershipPost):
         )
         if answer is None or answer.rating != "not_working":
             return None  # the member changed their answer before it went out
-        person = await context.store.people.participant(self.member_id)
+        person = await context.reads.participant(self.member_id)
         text = context.messages.checkin.coordinator_alert.format(
             member_name=full_name(person, self.member_id),
             partnership_name=partnership.name,

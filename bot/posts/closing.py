@@ -38,10 +38,10 @@ class EndReminder(PartnershipPost):
         return "end_reminder"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
-        round_ = await context.store.rounds.get(partnership.round_id)
+        round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
         text = context.messages.end.reminder.format(
             mentions=mentions(partnership.member_ids), end_date=format_local_date(round_.ends_on)
@@ -68,10 +68,10 @@ class Closing(PartnershipPost):
         return "closing"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
-        round_ = await context.store.rounds.get(partnership.round_id)
+        round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
         end = context.messages.end
         keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)

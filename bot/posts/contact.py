@@ -65,7 +65,7 @@ class Escalation(PartnershipPost):
         return f"escalation:{self.number}"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
         text = context.messages.coordinator.escalation.format(
@@ -74,7 +74,7 @@ class Escalation(PartnershipPost):
             nudges=str(self.nudges),
             away_summary=self.away_summary,
         )
-        people = await context.store.people.participants(list(partnership.member_ids))
+        people = await context.reads.people(list(partnership.member_ids))
         names = [full_name(people.get(m), m) for m in partnership.member_ids]
         lines = [text, f"Partners: {', '.join(names)}"]
         if self.silent and len(self.silent) < len(partnership.member_ids):
@@ -87,7 +87,7 @@ class Escalation(PartnershipPost):
 
 async def live_partnership(context: RenderContext, partnership_id: int) -> Partnership | None:
     """The partnership while it is active and has its space; posts to it stop otherwise."""
-    partnership = await context.store.partnerships.get(partnership_id)
+    partnership = await context.reads.partnership(partnership_id)
     if partnership is None or partnership.state != "active" or partnership.channel_id is None:
         return None
     return partnership
@@ -95,7 +95,7 @@ async def live_partnership(context: RenderContext, partnership_id: int) -> Partn
 
 async def _current_topic_title(context: RenderContext, partnership: Partnership) -> str:
     """The round's latest posted topic; before any is posted, the first one."""
-    topics = await context.store.topics.for_round(partnership.round_id)
+    topics = await context.reads.topics(partnership.round_id)
     posted = [t for t in topics if t.posted_at is not None]
     if posted:
         return max(posted, key=lambda t: (t.posted_at or datetime.min, t.position)).title

@@ -20,10 +20,10 @@ class PartnerLeft(PartnershipPost):
         return f"left:{self.member_id}"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
-        person = await context.store.people.participant(self.member_id)
+        person = await context.reads.participant(self.member_id)
         text = context.messages.coordinator.partner_left.format(
             member_name=full_name(person, self.member_id),
             partnership_name=partnership.name,

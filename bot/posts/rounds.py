@@ -22,7 +22,7 @@ class ApplicationsOpen(Post):
         return f"r{self.round_id}:applications_open"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        round_ = await context.store.rounds.get(self.round_id)
+        round_ = await context.reads.round(self.round_id)
         if round_ is None:
             return None
         role_id = await context.port.waitlist_role()

@@ -55,7 +55,7 @@ class DeliveryFailed(Post):
     async def render(self, context: RenderContext) -> Draft | None:
         space = ""
         if self.partnership_id is not None:
-            partnership = await context.store.partnerships.get(self.partnership_id)
+            partnership = await context.reads.partnership(self.partnership_id)
             if partnership is not None:
                 space = f" for **{partnership.name}**"
         return Draft(

@@ -83,12 +83,12 @@ class Intro(PartnershipPost):
 
     async def render(self, context: RenderContext) -> Draft | None:
         store = context.store
-        partnership = await store.partnerships.get(self.partnership_id)
+        partnership = await context.reads.partnership(self.partnership_id)
         if partnership is None:
             return None
-        round_ = await store.rounds.get(partnership.round_id)
+        round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
-        people = await store.people.participants(list(partnership.member_ids))
+        people = await context.reads.people(partnership.member_ids)
         names = join_names([first_name(people.get(m)) for m in partnership.member_ids])
         header = context.messages.intro.header.format(
             names=names, round_name=round_.name, end_date=format_local_date(round_.ends_on)

@@ -9,13 +9,16 @@ from typing import Any, ClassVar, Literal
 from bot.posts._text import EMBED_COLOUR, mentions
 from bot.posts.base import ForumTarget, PartnershipPost, Post, Receipt, RenderContext, SpaceTarget
 from bot.services.ports import Draft
-from bot.store.effects import Effect, MarkTopicPosted, SetCohortThread
+from bot.store.effects import Effect, SetCohortThread
 from bot.store.models import RoundTopic
 
 DESCRIPTION_LIMIT = 3500
 
 
 class TopicPost(PartnershipPost):
+    """The topic in one space; the first of a topic's posts to go out marks it posted (the
+    store does that, see migration 0004)."""
+
     kind: Literal["topic"] = "topic"
     event: ClassVar[str] = "topic_posted"
     target: SpaceTarget
@@ -26,8 +29,8 @@ class TopicPost(PartnershipPost):
         return f"topic:{self.topic_id}"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        partnership = await context.store.partnerships.get(self.partnership_id)
-        topic = await context.store.topics.get(self.topic_id)
+        partnership = await context.reads.partnership(self.partnership_id)
+        topic = await context.reads.topic(self.topic_id)
         if partnership is None or topic is None:
             return None
         embed = topic_embed(topic)
@@ -39,9 +42,6 @@ class TopicPost(PartnershipPost):
             embeds=(embed,),
             mention_ids=partnership.member_ids,
         )
-
-    def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
-        return (MarkTopicPosted(self.topic_id),)
 
 
 class CohortThread(Post):
@@ -59,7 +59,7 @@ class CohortThread(Post):
         return f"r{self.round_id}:cohort_thread:{self.topic_id}"
 
     async def render(self, context: RenderContext) -> Draft | None:
-        topic = await context.store.topics.get(self.topic_id)
+        topic = await context.reads.topic(self.topic_id)
         if topic is None:
             return None
         return Draft(
@@ -71,12 +71,9 @@ class CohortThread(Post):
         )
 
     def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
-        thread = (
-            ()
-            if receipt.channel_id is None
-            else (SetCohortThread(self.topic_id, receipt.channel_id),)
-        )
-        return (*thread, MarkTopicPosted(self.topic_id))
+        if receipt.channel_id is None:
+            return ()
+        return (SetCohortThread(self.topic_id, receipt.channel_id),)
 
 
 def topic_embed(topic: RoundTopic) -> dict[str, Any]:

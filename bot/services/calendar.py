@@ -57,6 +57,9 @@ class CalendarPlanner:
         self._pairs: Agenda[int, tuple[LivePair, CalendarEntry]] = Agenda()
         self._rounds: Agenda[int, RoundItem] = Agenda()
         self._pair_round: dict[int, int] = {}
+        self._pair_zones: dict[int, list[str]] = {}
+        self._calendars: dict[int, RoundCalendar] = {}
+        self._topics: dict[int, dict[int, RoundTopic]] = {}
         self._loaded = False
         self._stale_rounds: set[int] = set()
         self._stale_pairs: set[int] = set()
@@ -92,6 +95,14 @@ class CalendarPlanner:
         times = [at for at in (self._pairs.next_at(), self._rounds.next_at()) if at is not None]
         return min(times, default=None)
 
+    def latest(self, partnership_id: int, series: Series, now: datetime) -> int | None:
+        """The newest entry of ``series`` due by ``now`` for a live partnership (0: none
+        yet); None for one this planner has no calendar for."""
+        round_id = self._pair_round.get(partnership_id)
+        if round_id is None or round_id not in self._calendars:
+            return None
+        return self._calendars[round_id].latest(series, self._pair_zones[partnership_id], now)
+
     async def post_topic_now(self, round_: Round, topic: RoundTopic) -> int:
         """Queue a topic for every space and the forum right away (the same keys as the
         calendar's, so it can never go out twice). Returns the number of spaces."""
@@ -110,62 +121,94 @@ class CalendarPlanner:
             self._stale_rounds |= {
                 r.id for r in await self._store.rounds.in_states(list(PLANNED_STATES))
             }
-        for pid in self._stale_pairs - self._pair_round.keys():
-            partnership = await self._store.partnerships.get(pid)
-            if partnership is not None:
-                self._stale_rounds.add(partnership.round_id)
-        self._stale_rounds |= {
-            self._pair_round[p] for p in self._stale_pairs if p in self._pair_round
-        }
-        self._stale_pairs.clear()
-        rounds, self._stale_rounds = self._stale_rounds, set()
+        pairs: dict[int, set[int]] = {}
+        if self._stale_pairs:
+            for pid, round_id in (
+                await self._store.partnerships.rounds_of(list(self._stale_pairs))
+            ).items():
+                pairs.setdefault(round_id, set()).add(pid)
+        for pid in self._stale_pairs:
+            if pid in self._pair_round and not any(pid in ids for ids in pairs.values()):
+                self._forget_pair(pid)
+        rounds, self._stale_rounds, self._stale_pairs = self._stale_rounds, set(), set()
         for round_id in rounds:
-            round_ = await self._store.rounds.get(round_id)
-            if round_ is None or round_.state not in PLANNED_STATES:
-                self._rounds.forget(round_id)
-                continue
-            await self._plan_round(round_)
+            await self._plan_round(round_id, None)
+        for round_id, ids in pairs.items():
+            if round_id not in rounds:
+                await self._plan_round(round_id, ids)
 
-    async def _plan_round(self, round_: Round) -> None:
-        """Every live space of the round, and the round itself, from the store."""
-        topics = await self._store.topics.for_round(round_.id)
-        calendar = RoundCalendar(
-            round_.starts_on, round_.ends_on, self._config.round, [(t.id, t.due_on) for t in topics]
+    async def _plan_round(self, round_id: int, only: set[int] | None) -> None:
+        """The round's live spaces (or only these of them) and the round itself, from the
+        store; a whole round also reads its topics again."""
+        round_ = await self._store.rounds.get(round_id)
+        if round_ is None or round_.state not in PLANNED_STATES:
+            self._rounds.forget(round_id)
+            self._calendars.pop(round_id, None)
+            for pid in [p for p, r in self._pair_round.items() if r == round_id]:
+                self._forget_pair(pid)
+            return
+        if only is None or round_id not in self._calendars:
+            topics = await self._store.topics.for_round(round_id)
+            self._topics[round_id] = {t.id: t for t in topics}
+            self._calendars[round_id] = RoundCalendar(
+                round_.starts_on,
+                round_.ends_on,
+                self._config.round,
+                [(t.id, t.due_on) for t in topics],
+            )
+        calendar = self._calendars[round_id]
+        live = await self._store.activity.live_pairs(round_id, None if only is None else list(only))
+        planned = (
+            {p for p, r in self._pair_round.items() if r == round_id} if only is None else only
         )
-        pairs = await self._store.activity.live_pairs(round_.id)
-        known = {pid for pid, rid in self._pair_round.items() if rid == round_.id}
-        for pid in known - {p.id for p in pairs}:
-            self._pairs.forget(pid)
-            del self._pair_round[pid]
-        now = self._clock.now()
+        for pid in planned - {pair.id for pair in live}:
+            self._forget_pair(pid)
         ended = round_.state is RoundState.ENDED
-        first_topic: dict[int, datetime] = {}
-        last_close: datetime | None = None
-        for pair in pairs:
-            self._pair_round[pair.id] = round_.id
-            zones = [self._zones.named(m.timezone) for m in pair.members]
-            entries = [
-                (at, entry)
-                for at, entry in calendar.due_times(zones)
-                if _applies(entry, at, pair) and not ended
+        now = self._clock.now()
+        for pair in live:
+            self._pair_round[pair.id] = round_id
+            zones = self._pair_zones[pair.id] = [
+                self._zones.named(m.timezone) for m in pair.members
             ]
             if ended:
                 entries = [(now, _closing(calendar))]
-            self._pairs.replace(pair.id, [(at, (pair, e)) for at, e in entries])
-            for at, entry in entries:
+            else:
+                entries = [
+                    (at, entry)
+                    for at, entry in calendar.due_times(zones)
+                    if _applies(entry, at, pair)
+                ]
+            self._pairs.replace(pair.id, [(at, (pair, entry)) for at, entry in entries])
+        self._rounds.replace(round_id, [] if ended else self._round_items(round_id, calendar))
+        if round_.state is RoundState.RUNNING and only is None:
+            await self._resume_opening(round_)
+
+    def _round_items(
+        self, round_id: int, calendar: RoundCalendar
+    ) -> list[tuple[datetime, RoundItem]]:
+        """Each topic's cohort thread, a moment before its first space gets it, and the
+        round's end, once its last space has had its close."""
+        zone_sets = {
+            tuple(self._pair_zones[pid]) for pid, r in self._pair_round.items() if r == round_id
+        }
+        if not zone_sets:
+            return []
+        first_topic: dict[int, datetime] = {}
+        for zones in zone_sets:
+            for at, entry in calendar.due_times(zones):
                 if entry.series is Series.TOPIC and entry.topic_id is not None:
                     first_topic[entry.topic_id] = min(first_topic.get(entry.topic_id, at), at)
-            close = calendar.closes_at(zones)
-            last_close = close if last_close is None else max(last_close, close)
-        items: list[tuple[datetime, RoundItem]] = []
-        if not ended:
-            by_id = {t.id: t for t in topics}
-            items += [(at - THREAD_LEAD, by_id[tid]) for tid, at in first_topic.items()]
-            if last_close is not None:
-                items.append((last_close, _RoundEnd()))
-        self._rounds.replace(round_.id, items)
-        if round_.state is RoundState.RUNNING:
-            await self._resume_opening(round_)
+        topics = self._topics[round_id]
+        items: list[tuple[datetime, RoundItem]] = [
+            (at - THREAD_LEAD, topics[tid]) for tid, at in first_topic.items() if tid in topics
+        ]
+        items.append((max(calendar.closes_at(zones) for zones in zone_sets), _RoundEnd()))
+        return items
+
+    def _forget_pair(self, pid: int) -> None:
+        self._pairs.forget(pid)
+        self._pair_round.pop(pid, None)
+        self._pair_zones.pop(pid, None)
 
     async def _resume_opening(self, round_: Round) -> None:
         """Queue the opening of any confirmed partnership's space again: a no-op for those

@@ -43,10 +43,9 @@ class CheckinService:
                 f"Please keep your comment to {MAX_COMMENT} characters (it is {len(comment)})."
             )
         now = self._clock.now()
-        activity = self._store.activity
-        # Asked when the prompt was planned; a member who joined later is asked on answering.
-        await activity.ask_checkin(partnership_id, user_id, sequence, now)
-        await activity.answer_checkin(partnership_id, user_id, sequence, rating, comment, now)
+        await self._store.activity.answer_checkin(
+            partnership_id, user_id, sequence, rating, comment, now
+        )
         if rating == "not_working":
             alert = CheckinAlert(
                 partnership_id=partnership_id, member_id=user_id, sequence=sequence

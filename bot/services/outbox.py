@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -33,6 +34,7 @@ from bot.posts import (
     load,
 )
 from bot.posts.base import Spaces
+from bot.posts.reads import Reads
 from bot.posts.setup import DeliveryFailed
 from bot.services.changes import Changes
 from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Draft
@@ -72,7 +74,8 @@ class Dispatcher:
         self._store = store
         self._clock = clock
         self._port = port
-        self._context = ActionContext(render, self.deliver, spaces)
+        self._render = render
+        self._spaces = spaces
         self._changes = changes
         self._listeners: list[DoneListener] = []
 
@@ -111,18 +114,25 @@ class Dispatcher:
             if not batch:
                 return done
             await self._store.outbox.mark_tried([item.key for item in batch], self._clock.now())
+            context = await self._context_for(batch)
             progressed = False
             for item in batch:
-                if await self._do(item):
+                if await self._do(item, context):
                     done += 1
                     progressed = True
             if not progressed or len(batch) < BATCH:
                 return done
 
-    async def _do(self, item: OutboxItem) -> bool:
+    async def _context_for(self, batch: list[OutboxItem]) -> ActionContext:
+        """A batch reads what its posts share once (see :mod:`bot.posts.reads`)."""
+        reads = Reads(self._store)
+        await reads.prefetch(i.partnership_id for i in batch if i.partnership_id is not None)
+        return ActionContext(replace(self._render, reads=reads), self.deliver, self._spaces)
+
+    async def _do(self, item: OutboxItem, context: ActionContext) -> bool:
         work = load(item.kind, item.target, item.payload)
         try:
-            receipt = await work.perform(self._context, nonce_for(item.key))
+            receipt = await work.perform(context, nonce_for(item.key))
         except DiscordError as error:
             await self._failed(item, work, error)
             return False

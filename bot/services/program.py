@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.content import Messages, TopicBank, default_data_dir, load_messages, load_topics
 from bot.posts import RenderContext
+from bot.posts.reads import Reads
 from bot.posts.setup import MissingPermissions
 from bot.services.away import AwayService
 from bot.services.calendar import CalendarPlanner
@@ -84,7 +85,9 @@ class Program:
         self.departures = Departures(store, clock, changes)
         self.away = AwayService(store, clock, zones, changes)
         self.checkins = CheckinService(store, clock)
-        render = RenderContext(store, clock, content.messages, port, config, zones)
+        render = RenderContext(
+            store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
+        )
         self.dispatcher = Dispatcher(store, clock, port, render, self.spaces, changes)
         self.run_due = Coalesced(self._run)
 

@@ -104,6 +104,10 @@ class RecordingDiscord:
         """A partner writes in their space at ``at``; the message id, as on_message sees it."""
         return self._store_message(channel_id, author_id, Draft(content="(partner message)"), at)
 
+    def is_open(self, channel_id: int) -> bool:
+        """Whether partners can write in the space (not yet closed by the bot)."""
+        return self.channels[channel_id].state == "open"
+
     def refuse_direct_messages(self, user_ids: Collection[int]) -> None:
         """From now on these members do not accept direct messages."""
         self._dms_closed = frozenset(user_ids)

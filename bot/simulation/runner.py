@@ -131,7 +131,7 @@ async def simulate(given: SimulationInput) -> SimulationResult:
     """Run a whole round; raises :class:`SimulationInputError` for input to fix."""
     history = _parse_history(given.history_csv)
     with _database(given.db_path) as path:
-        store = await Store.open(path)
+        store = await Store.open(path, scratch=True)
         try:
             return await Simulation(given, store, history).run()
         finally:
@@ -171,6 +171,8 @@ class Simulation:
         self._messages: list[tuple[datetime, int, Message]] = []
         self._actions: list[tuple[datetime, int, Action]] = []
         self._order = itertools.count()
+        self._spaces: dict[int, int] = {}  # partnership -> its space, once it has one
+        self._due: datetime | None = None  # what the program said after the last wake-up
         self._script: PartnerScript | None = None
         self._round: Round | None = None
         self._port: RecordingDiscord | None = None
@@ -298,8 +300,7 @@ class Simulation:
     async def _until_closed(self) -> None:
         round_ = self._require_round()
         give_up = datetime.combine(round_.ends_on, time(0), UTC) + GRACE
-        while not await self._finished():
-            moment = await self._next_instant()
+        while (moment := await self._next_instant()) is not None:
             if moment > give_up:
                 self.timeline.add("gave_up", "the round did not close within two weeks")
                 break
@@ -311,29 +312,36 @@ class Simulation:
         )
 
     async def _wake(self) -> None:
-        """Partners act, then the bot does what is due, as the live waker would."""
+        """Partners act; then, when that or the clock made anything due, the bot does it,
+        as the live waker would."""
         await self._act_until(self.clock.now())
-        await self._require_program().run_due()
-        self.summary.wakeups += 1
-
-    async def _finished(self) -> bool:
-        round_ = await self._store.rounds.get(self._require_round().id)
-        if round_ is None or round_.state is not RoundState.ENDED:
-            return False
-        live = await self._store.partnerships.for_round(round_.id, ["confirmed", "active"])
-        return not live and await self._store.outbox.next_due_at() is None
+        program = self._require_program()
+        due = await program.next_due()
+        if due is not None and due <= self.clock.now():
+            await program.run_due()
+            self.summary.wakeups += 1
+            due = await program.next_due()
+        self._due = due
 
     # The clock ------------------------------------------------------------------------------
 
-    async def _next_instant(self) -> datetime:
+    async def _next_instant(self) -> datetime | None:
+        """When to wake next: the program's next due instant or the next partner action;
+        None once the round has ended and nothing is left to do."""
         now = self.clock.now()
-        candidates = [await self._require_program().next_due()]
+        due = self._due
+        if due is None and await self._ended():
+            return None
+        candidates = [moment for moment in (due,) if moment is not None]
         if self._actions:
             candidates.append(self._actions[0][0])
-        known = [moment for moment in candidates if moment is not None]
-        if not known:
+        if not candidates:
             raise SimulationInputError(["the round has nothing left to do but has not ended"])
-        return max(min(known), now)
+        return max(min(candidates), now)
+
+    async def _ended(self) -> bool:
+        round_ = await self._store.rounds.get(self._require_round().id)
+        return round_ is not None and round_.state is RoundState.ENDED
 
     # Partners -------------------------------------------------------------------------------
 
@@ -388,13 +396,20 @@ class Simulation:
                 await program.checkins.set_dm_opt_in(member, True)
 
     async def _message(self, partnership_id: int, member_id: int, at: datetime) -> None:
-        partnership = await self._store.partnerships.get(partnership_id)
-        if partnership is None or partnership.state != "active" or not partnership.channel_id:
-            return
+        """A partner writes, if their space is open (it is not before the round or once
+        it is closed)."""
+        channel_id = self._spaces.get(partnership_id)
+        if channel_id is None:
+            partnership = await self._store.partnerships.get(partnership_id)
+            if partnership is None or partnership.channel_id is None:
+                return
+            channel_id = self._spaces[partnership_id] = partnership.channel_id
         port = self._require_port()
-        message_id = port.post_as_member(partnership.channel_id, member_id, at)
+        if not port.is_open(channel_id):
+            return
+        message_id = port.post_as_member(channel_id, member_id, at)
         await self._require_program().contact_log.record_message(
-            partnership.channel_id, member_id, message_id, at
+            channel_id, member_id, message_id, at
         )
         self.summary.partner_messages += 1
 

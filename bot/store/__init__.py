@@ -30,8 +30,8 @@ class Store:
         self.coordination = CoordinationRepository(db)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
-        db = await Database.open(path)
+    async def open(cls, path: Path | str, *, migrate: bool = True, scratch: bool = False) -> Store:
+        db = await Database.open(path, scratch=scratch)
         if migrate:
             await db.migrate()
         return cls(db)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store._rows import id_list, to_model
+from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
 from bot.store.models import (
     AwayRecord,
@@ -72,36 +72,35 @@ class ActivityRepository:
         self, partnership_id: int, participant_id: int, message_id: int, at: datetime
     ) -> bool:
         """Log that a partner posted; False when this message was already logged."""
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO contact_events"
-                " (partnership_id, participant_id, at, source, message_id)"
-                " VALUES (?, ?, ?, 'message', ?)",
-                (partnership_id, participant_id, utc_text(at), message_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "INSERT OR IGNORE INTO contact_events"
+            " (partnership_id, participant_id, at, source, message_id)"
+            " VALUES (?, ?, ?, 'message', ?)",
+            (partnership_id, participant_id, utc_text(at), message_id),
+        )
+        return changed == 1
 
     async def record_messages(self, events: Sequence[tuple[int, int, int, datetime]]) -> int:
-        """Log many ``(partnership, participant, message, at)`` at once; returns how many new."""
-        async with self._db.transaction() as tx:
-            before = tx.total_changes
-            await tx.executemany(
-                "INSERT OR IGNORE INTO contact_events"
-                " (partnership_id, participant_id, at, source, message_id)"
-                " VALUES (?, ?, ?, 'message', ?)",
-                [(pid, member, utc_text(at), mid) for pid, member, mid, at in events],
-            )
-            return tx.total_changes - before
+        """Log many ``(partnership, participant, message, at)`` at once, in one statement;
+        returns how many were new."""
+        rows = [(pid, member, utc_text(at), mid) for pid, member, mid, at in events]
+        return await self._db.write(
+            "INSERT OR IGNORE INTO contact_events"
+            " (partnership_id, participant_id, at, source, message_id)"
+            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
+            " json_extract(value, '$[2]'), 'message', json_extract(value, '$[3]')"
+            " FROM json_each(?)",
+            (to_json(rows),),
+        )
 
     async def log_contact(
         self, partnership_id: int, participant_id: int, at: datetime, kind: str
     ) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO contact_events (partnership_id, participant_id, at, source, kind)"
-                " VALUES (?, ?, ?, 'logged', ?)",
-                (partnership_id, participant_id, utc_text(at), kind),
-            )
+        await self._db.write(
+            "INSERT INTO contact_events (partnership_id, participant_id, at, source, kind)"
+            " VALUES (?, ?, ?, 'logged', ?)",
+            (partnership_id, participant_id, utc_text(at), kind),
+        )
 
     async def contacts(self, partnership_id: int) -> list[ContactEvent]:
         rows = await self._db.fetch_all(
@@ -223,13 +222,12 @@ class ActivityRepository:
         return to_model(AwayRecord, row)
 
     async def cancel_away(self, away_id: int, participant_id: int, now: datetime) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "UPDATE away_periods SET cancelled_at = ?"
-                " WHERE id = ? AND participant_id = ? AND cancelled_at IS NULL",
-                (utc_text(now), away_id, participant_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "UPDATE away_periods SET cancelled_at = ?"
+            " WHERE id = ? AND participant_id = ? AND cancelled_at IS NULL",
+            (utc_text(now), away_id, participant_id),
+        )
+        return changed == 1
 
     async def away_period(self, away_id: int) -> AwayRecord | None:
         row = await self._db.fetch_one("SELECT * FROM away_periods WHERE id = ?", (away_id,))
@@ -248,17 +246,6 @@ class ActivityRepository:
         return [to_model(AwayRecord, row) for row in rows]
 
     # Check-ins -----------------------------------------------------------------------------
-
-    async def ask_checkin(
-        self, partnership_id: int, participant_id: int, sequence: int, now: datetime
-    ) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO checkins"
-                " (partnership_id, participant_id, sequence, asked_at) VALUES (?, ?, ?, ?)",
-                (partnership_id, participant_id, sequence, utc_text(now)),
-            )
-            return cursor.rowcount == 1
 
     async def ask_checkins(self, asks: Sequence[tuple[int, int, int]], now: datetime) -> int:
         """Record many ``(partnership, participant, sequence)`` questions; returns how many new."""
@@ -279,14 +266,18 @@ class ActivityRepository:
         rating: CheckinRating,
         comment: str | None,
         now: datetime,
-    ) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "UPDATE checkins SET rating = ?, comment = ?, answered_at = ?"
-                " WHERE partnership_id = ? AND participant_id = ? AND sequence = ?",
-                (rating, comment, utc_text(now), partnership_id, participant_id, sequence),
-            )
-            return cursor.rowcount == 1
+    ) -> None:
+        """Store an answer (a later one replaces it); a member who joined after the question
+        was asked counts as asked now."""
+        await self._db.write(
+            "INSERT INTO checkins (partnership_id, participant_id, sequence, asked_at,"
+            " answered_at, rating, comment) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (partnership_id, participant_id, sequence) DO UPDATE SET"
+            " answered_at = excluded.answered_at, rating = excluded.rating,"
+            " comment = excluded.comment",
+            (partnership_id, participant_id, sequence, utc_text(now), utc_text(now), rating,
+             comment),
+        )  # fmt: skip
 
     async def checkins(self, partnership_id: int) -> list[CheckIn]:
         rows = await self._db.fetch_all(
@@ -308,13 +299,12 @@ class ActivityRepository:
 
     async def set_checkin_dm(self, participant_id: int, on: bool, now: datetime) -> bool:
         """Record a member's own choice about check-in DMs; False when they are unknown."""
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "UPDATE participants SET checkin_dm_opt_in = ?, checkin_dm_chosen_at = ?,"
-                " updated_at = ? WHERE discord_id = ?",
-                (int(on), utc_text(now), utc_text(now), participant_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "UPDATE participants SET checkin_dm_opt_in = ?, checkin_dm_chosen_at = ?,"
+            " updated_at = ? WHERE discord_id = ?",
+            (int(on), utc_text(now), utc_text(now), participant_id),
+        )
+        return changed == 1
 
     async def checkin_dm_choices(self, participant_ids: Sequence[int]) -> dict[int, bool]:
         """The members among these who chose either way (the others get the default)."""
@@ -366,13 +356,12 @@ class ActivityRepository:
 
     async def reset_nudges(self, partnership_id: int, after: datetime) -> None:
         """Start the nudge count over: nudges at or before ``after`` no longer count."""
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO nudge_cycles (partnership_id, reset_after) VALUES (?, ?)"
-                " ON CONFLICT (partnership_id) DO UPDATE SET reset_after = excluded.reset_after"
-                " WHERE excluded.reset_after > nudge_cycles.reset_after",
-                (partnership_id, utc_text(after)),
-            )
+        await self._db.write(
+            "INSERT INTO nudge_cycles (partnership_id, reset_after) VALUES (?, ?)"
+            " ON CONFLICT (partnership_id) DO UPDATE SET reset_after = excluded.reset_after"
+            " WHERE excluded.reset_after > nudge_cycles.reset_after",
+            (partnership_id, utc_text(after)),
+        )
 
     # Feedback ------------------------------------------------------------------------------
 
@@ -384,13 +373,12 @@ class ActivityRepository:
         comment: str | None,
         now: datetime,
     ) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO feedback (partnership_id, participant_id, rating, comment, at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (partnership_id, participant_id) DO UPDATE"
-                " SET rating = excluded.rating, comment = excluded.comment, at = excluded.at",
-                (partnership_id, participant_id, rating, comment, utc_text(now)),
-            )
+        await self._db.write(
+            "INSERT INTO feedback (partnership_id, participant_id, rating, comment, at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (partnership_id, participant_id) DO UPDATE"
+            " SET rating = excluded.rating, comment = excluded.comment, at = excluded.at",
+            (partnership_id, participant_id, rating, comment, utc_text(now)),
+        )
 
     async def feedback(self, partnership_id: int) -> list[Feedback]:
         rows = await self._db.fetch_all(

@@ -15,12 +15,11 @@ class CoordinationRepository:
         self._db = db
 
     async def pin(self, round_id: int, pair: MatchPair) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO match_pins (round_id, member_a, member_b) VALUES (?, ?, ?)",
-                (round_id, pair.member_a, pair.member_b),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "INSERT OR IGNORE INTO match_pins (round_id, member_a, member_b) VALUES (?, ?, ?)",
+            (round_id, pair.member_a, pair.member_b),
+        )
+        return changed == 1
 
     async def pins(self, round_id: int) -> list[MatchPair]:
         rows = await self._db.fetch_all(
@@ -31,12 +30,11 @@ class CoordinationRepository:
         return [to_model(MatchPair, row) for row in rows]
 
     async def forbid(self, pair: MatchPair, reason: str | None) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO match_forbids (member_a, member_b, reason) VALUES (?, ?, ?)",
-                (pair.member_a, pair.member_b, reason),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "INSERT OR IGNORE INTO match_forbids (member_a, member_b, reason) VALUES (?, ?, ?)",
+            (pair.member_a, pair.member_b, reason),
+        )
+        return changed == 1
 
     async def forbids(self) -> list[MatchPair]:
         rows = await self._db.fetch_all(
@@ -47,14 +45,13 @@ class CoordinationRepository:
     async def save_proposal(
         self, round_id: int, inputs_digest: str, result_json: str, now: datetime
     ) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO match_proposals (round_id, inputs_digest, result, created_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET"
-                " inputs_digest = excluded.inputs_digest, result = excluded.result,"
-                " created_at = excluded.created_at",
-                (round_id, inputs_digest, result_json, utc_text(now)),
-            )
+        await self._db.write(
+            "INSERT INTO match_proposals (round_id, inputs_digest, result, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET"
+            " inputs_digest = excluded.inputs_digest, result = excluded.result,"
+            " created_at = excluded.created_at",
+            (round_id, inputs_digest, result_json, utc_text(now)),
+        )
 
     async def proposal(self, round_id: int) -> tuple[str, str] | None:
         """The saved ``(inputs_digest, result JSON)`` for a round, if any."""
@@ -66,11 +63,10 @@ class CoordinationRepository:
     async def audit(
         self, actor_id: int, action: str, detail: dict[str, Any], now: datetime
     ) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO audit_log (at, actor_id, action, detail) VALUES (?, ?, ?, ?)",
-                (utc_text(now), actor_id, action, to_json(detail)),
-            )
+        await self._db.write(
+            "INSERT INTO audit_log (at, actor_id, action, detail) VALUES (?, ?, ?, ?)",
+            (utc_text(now), actor_id, action, to_json(detail)),
+        )
 
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         rows = await self._db.fetch_all(

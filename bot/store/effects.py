@@ -15,7 +15,6 @@ from typing import Literal, Protocol
 
 import aiosqlite
 
-from bot.store._rows import to_json
 from bot.store.models import PartnershipState, utc_text
 
 
@@ -31,8 +30,8 @@ class Queueable(Protocol):
     @property
     def partnership_id(self) -> int | None: ...
 
-    def stored(self) -> tuple[dict[str, object], dict[str, object]]:
-        """``(target, payload)`` as the outbox keeps them."""
+    def stored(self) -> tuple[str, str]:
+        """``(target, payload)`` as the outbox keeps them, as JSON."""
         ...
 
 
@@ -55,11 +54,6 @@ class SetChannel:
 class SetPartnershipState:
     partnership_id: int
     state: PartnershipState
-
-
-@dataclass(frozen=True)
-class MarkTopicPosted:
-    topic_id: int
 
 
 @dataclass(frozen=True)
@@ -87,15 +81,7 @@ class Enqueue:
     items: tuple[Scheduled, ...]
 
 
-Effect = (
-    SetChannel
-    | SetPartnershipState
-    | MarkTopicPosted
-    | SetCohortThread
-    | RecordNudge
-    | AskCheckins
-    | Enqueue
-)
+Effect = SetChannel | SetPartnershipState | SetCohortThread | RecordNudge | AskCheckins | Enqueue
 
 
 async def insert_work(tx: aiosqlite.Connection, items: Sequence[Scheduled], now: datetime) -> int:
@@ -130,8 +116,8 @@ def _row(item: Scheduled, now: datetime) -> tuple[object, ...]:
         work.key,
         work.partnership_id,
         work.kind,
-        to_json(target),
-        to_json(payload),
+        target,
+        payload,
         utc_text(item.due_at),
         utc_text(now),
     )
@@ -150,11 +136,6 @@ async def apply(tx: aiosqlite.Connection, effects: Iterable[Effect], now: dateti
                     " ended_at = CASE WHEN ? = 'ended' THEN COALESCE(ended_at, ?) ELSE ended_at END"
                     " WHERE id = ?",
                     (state, state, utc_text(now), pid),
-                )
-            case MarkTopicPosted(topic_id=topic):
-                await tx.execute(
-                    "UPDATE topics SET posted_at = COALESCE(posted_at, ?) WHERE id = ?",
-                    (utc_text(now), topic),
                 )
             case SetCohortThread(topic_id=topic, thread_id=thread):
                 await tx.execute(

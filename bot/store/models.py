@@ -184,6 +184,8 @@ class MatchPair(_Row):
 
 def utc_text(moment: datetime) -> str:
     """The stored form of a time: ISO-8601 in UTC."""
+    if moment.tzinfo is UTC:
+        return moment.isoformat()
     if moment.tzinfo is None:
         raise ValueError("refusing to store a naive datetime")
     return moment.astimezone(UTC).isoformat()

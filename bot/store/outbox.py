@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.store._rows import to_model
+from bot.store._rows import id_list, to_model
 from bot.store.db import Database
 from bot.store.effects import Effect, Scheduled, apply, insert_work
 from bot.store.models import OutboxItem, utc_text
@@ -51,11 +51,11 @@ class OutboxRepository:
 
     async def mark_tried(self, keys: Sequence[str], now: datetime) -> None:
         """Note that sending these is about to be attempted (kept if it was noted before)."""
-        async with self._db.transaction() as tx:
-            await tx.executemany(
-                "UPDATE outbox SET tried_at = COALESCE(tried_at, ?) WHERE key = ?",
-                [(utc_text(now), key) for key in keys],
-            )
+        await self._db.write(
+            "UPDATE outbox SET tried_at = COALESCE(tried_at, ?)"
+            " WHERE key IN (SELECT value FROM json_each(?))",
+            (utc_text(now), id_list(keys)),
+        )
 
     async def mark_done(
         self,
@@ -65,20 +65,22 @@ class OutboxRepository:
         effects: Sequence[Effect] = (),
     ) -> None:
         """Record the work as done, with what it leaves behind, in one transaction."""
+        done = (
+            "UPDATE outbox SET sent_at = ?, message_id = ?, last_error = NULL WHERE key = ?",
+            (utc_text(now), message_id, key),
+        )
+        if not effects:
+            await self._db.write(*done)
+            return
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET sent_at = ?, message_id = ?, last_error = NULL WHERE key = ?",
-                (utc_text(now), message_id, key),
-            )
+            await tx.execute(*done)
             await apply(tx, effects, now)
 
     async def mark_failed(self, key: str, error: str, retry_at: datetime) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ?"
-                " WHERE key = ?",
-                (error[:ERROR_TEXT_LIMIT], utc_text(retry_at), key),
-            )
+        await self._db.write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, due_at = ? WHERE key = ?",
+            (error[:ERROR_TEXT_LIMIT], utc_text(retry_at), key),
+        )
 
     async def give_up(
         self, key: str, error: str, now: datetime, report: Sequence[Scheduled] = ()

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
-from bot.store.models import (
-    EndChoice,
-    Partnership,
-    PartnershipMember,
-    PartnershipState,
-    utc_text,
-)
+from bot.store.models import EndChoice, Partnership, PartnershipState, utc_text
 
 
 class PartnershipRepository:
@@ -49,6 +42,11 @@ class PartnershipRepository:
     async def get(self, partnership_id: int) -> Partnership | None:
         found = await self._select("WHERE id = ?", (partnership_id,))
         return found[0] if found else None
+
+    async def many(self, partnership_ids: Sequence[int]) -> list[Partnership]:
+        return await self._select(
+            "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", (id_list(partnership_ids),)
+        )
 
     async def rounds_of(self, partnership_ids: Sequence[int]) -> dict[int, int]:
         """The round of each of these partnerships (unknown ids are left out)."""
@@ -130,30 +128,16 @@ class PartnershipRepository:
         )
 
     async def _execute(self, sql: str, params: Sequence[object]) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(sql, tuple(params))
-            return cursor.rowcount > 0
+        return await self._db.write(sql, params) > 0
 
     async def _select(self, where: str, params: Sequence[object]) -> list[Partnership]:
-        # ``where`` is always one of this class's literal clauses, never user input.
-        rows = await self._db.fetch_all("SELECT * FROM partnerships " + where, params)
-        if not rows:
-            return []
-        member_rows = await self._db.fetch_all(
-            "SELECT * FROM partnership_members"
-            " WHERE partnership_id IN (SELECT value FROM json_each(?)) ORDER BY participant_id",
-            (id_list(row["id"] for row in rows),),
+        # ``where`` is always one of this class's literal clauses, never user input. The
+        # members come in the same query, as a JSON list, ordered by participant.
+        rows = await self._db.fetch_all(
+            "SELECT p.*, (SELECT json_group_array(json_object('participant_id', m.participant_id,"
+            " 'end_choice', m.end_choice, 'left_at', m.left_at)) FROM (SELECT * FROM"
+            " partnership_members WHERE partnership_id = p.id ORDER BY participant_id) AS m)"
+            " AS members FROM partnerships AS p " + where,
+            params,
         )
-        members: dict[int, list[PartnershipMember]] = defaultdict(list)
-        for member in member_rows:
-            members[member["partnership_id"]].append(
-                PartnershipMember(
-                    participant_id=member["participant_id"],
-                    end_choice=member["end_choice"],
-                    left_at=member["left_at"],
-                )
-            )
-        return [
-            to_model(Partnership, row, ("reasons",), members=tuple(members[row["id"]]))
-            for row in rows
-        ]
+        return [to_model(Partnership, row, ("reasons", "members")) for row in rows]

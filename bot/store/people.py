@@ -77,12 +77,11 @@ class PeopleRepository:
         return [_to_application(row) for row in rows]
 
     async def join_waitlist(self, discord_id: int, now: datetime) -> bool:
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT OR IGNORE INTO waitlist (discord_id, added_at) VALUES (?, ?)",
-                (discord_id, utc_text(now)),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "INSERT OR IGNORE INTO waitlist (discord_id, added_at) VALUES (?, ?)",
+            (discord_id, utc_text(now)),
+        )
+        return changed == 1
 
     async def leave_waitlist(self, discord_id: int) -> bool:
         async with self._db.transaction() as tx:

@@ -68,12 +68,10 @@ class RoundRepository:
             return True
 
     async def add_container(self, container: SpaceContainer) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO space_containers (round_id, number, kind, channel_id)"
-                " VALUES (?, ?, ?, ?)",
-                (container.round_id, container.number, container.kind, container.channel_id),
-            )
+        await self._db.write(
+            "INSERT INTO space_containers (round_id, number, kind, channel_id) VALUES (?, ?, ?, ?)",
+            (container.round_id, container.number, container.kind, container.channel_id),
+        )
 
     async def containers(self, round_id: int) -> list[SpaceContainer]:
         rows = await self._db.fetch_all(
@@ -145,5 +143,4 @@ class TopicRepository:
         )
 
     async def _execute(self, sql: str, params: tuple[object, ...]) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(sql, params)
+        await self._db.write(sql, params)

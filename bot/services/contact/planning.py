@@ -38,7 +38,7 @@ from bot.services.zones import MemberZones
 from bot.store import Scheduled, Store
 from bot.store.activity import NO_NUDGES, LivePair
 from bot.store.effects import RecordNudge
-from bot.store.models import RoundState
+from bot.store.models import Round, RoundState
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class ContactPlanner:
         self._checks: Agenda[int, None] = Agenda()
         self._welcomes: Agenda[int, Scheduled] = Agenda()
         self._dormant: set[int] = set()  # escalated: waiting for contact
+        self._round_of: dict[int, int] = {}  # partnership -> round (never changes)
+        self._rounds: dict[int, Round | None] = {}
         self._loaded = False
         self._stale_pairs: set[int] = set()
         self._stale_members: set[int] = set()
@@ -89,12 +91,12 @@ class ContactPlanner:
 
     async def plan(self, now: datetime) -> int:
         """Act on every pair that is due; returns how many posts were queued."""
-        await self._log.flush()
         await self._refresh(now)
         welcomes = [item for _, item in self._welcomes.pop_due(now)]
         queued = await self._store.outbox.enqueue(welcomes, now)
         due = [pid for pid, _ in self._checks.pop_due(now)]
         if due:
+            await self._log.flush()  # the rules read contact up to this moment
             queued += await self._evaluate(due, now)
         if queued:
             log.info("queued %d contact post(s)", queued)
@@ -110,12 +112,16 @@ class ContactPlanner:
 
     async def _refresh(self, now: datetime) -> None:
         rounds = set(self._stale_rounds)
+        for round_id in rounds:
+            self._rounds.pop(round_id, None)
         if not self._loaded:
             self._loaded = True
             rounds |= {r.id for r in await self._store.rounds.in_states([RoundState.RUNNING])}
         pairs = set(self._stale_pairs)
         for round_id in rounds:
-            pairs.update(await self._store.partnerships.ids_in_round(round_id))
+            ids = await self._store.partnerships.ids_in_round(round_id)
+            self._round_of.update(dict.fromkeys(ids, round_id))
+            pairs.update(ids)
         for member in self._stale_members:
             pairs |= {p.id for p in await self._store.partnerships.for_member(member)}
         self._stale_pairs.clear()
@@ -129,7 +135,7 @@ class ContactPlanner:
         """Decide and act for these pairs, then note when each is next worth a look."""
         queued = 0
         for round_id, ids in (await self._by_round(pids)).items():
-            round_ = await self._store.rounds.get(round_id)
+            round_ = await self._round(round_id)
             live = []
             if round_ is not None and round_.state is RoundState.RUNNING:
                 live = await self._store.activity.live_pairs(round_id, ids)
@@ -150,14 +156,22 @@ class ContactPlanner:
         return queued
 
     async def _by_round(self, pids: list[int]) -> dict[int, list[int]]:
+        unknown = [pid for pid in pids if pid not in self._round_of]
+        if unknown:
+            self._round_of.update(await self._store.partnerships.rounds_of(unknown))
         grouped: dict[int, list[int]] = defaultdict(list)
-        rounds = await self._store.partnerships.rounds_of(pids)
         for pid in pids:
-            if pid in rounds:
-                grouped[rounds[pid]].append(pid)
+            if pid in self._round_of:
+                grouped[self._round_of[pid]].append(pid)
             else:
                 self._forget(pid)
         return grouped
+
+    async def _round(self, round_id: int) -> Round | None:
+        """The round as last read (a round's changes are announced, see :meth:`_changed`)."""
+        if round_id not in self._rounds:
+            self._rounds[round_id] = await self._store.rounds.get(round_id)
+        return self._rounds[round_id]
 
     def _forget(self, pid: int) -> None:
         self._checks.forget(pid)

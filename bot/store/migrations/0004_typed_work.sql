@@ -25,3 +25,12 @@ CREATE INDEX outbox_pending ON outbox (due_at) WHERE sent_at IS NULL AND gave_up
 
 -- A round's topics keep the hashtags of the program's topic they were made from.
 ALTER TABLE topics ADD COLUMN hashtags TEXT NOT NULL DEFAULT '[]';
+
+-- A topic is posted once the first of its posts (in a space or the cohort forum) is out;
+-- kept here so marking a post sent is one statement.
+CREATE TRIGGER topic_posted AFTER UPDATE OF sent_at ON outbox
+    WHEN NEW.sent_at IS NOT NULL AND NEW.kind IN ('topic', 'cohort_thread')
+BEGIN
+    UPDATE topics SET posted_at = COALESCE(posted_at, NEW.sent_at)
+        WHERE id = json_extract(NEW.payload, '$.topic_id');
+END;
