@@ -21,11 +21,11 @@ from bot.store.models import MatchPair, Round, RoundState
 EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.APPLICATIONS_CLOSED)
 
 # rustworkx holds the GIL while it solves (measured: a 2.3 s solve in a worker thread held
-# the event loop for 2.3 s), and a round whose pruning cannot be certified is solved on
-# every pair (45 s at 2,000 applicants). From this many applicants the matcher runs in a
-# process of its own, started afresh so the few hundred MiB it needs go back to the system
-# when it ends; below it a worker thread is enough (a solve takes well under a second) and
-# spares the process start (about a second).
+# the event loop for 2.3 s), and a round whose linear programme HiGHS cannot settle is
+# solved on every pair (half a minute or more at 2,000 applicants). From this many
+# applicants the matcher runs in a process of its own, started afresh so the few hundred
+# MiB it needs go back to the system when it ends; below it a worker thread is enough (a
+# solve takes well under a second) and spares the process start (about a second).
 PROCESS_FROM_APPLICANTS = 300
 
 
