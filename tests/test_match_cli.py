@@ -40,6 +40,9 @@ def test_json_output_is_one_object(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"pairs", "unmatched", "metrics"}
     assert data["metrics"]["matched"] + data["metrics"]["unmatched"] == 12
+    metrics = data["metrics"]
+    assert metrics["wishes_satisfied"] == metrics["wishes_achievable"] <= metrics["wishes_stated"]
+    assert all("coordinator_notes" in pair for pair in data["pairs"])
 
 
 def test_history_and_trios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

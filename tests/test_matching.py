@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from bot.config import ConfigError, load_config
+from bot.domain import matching
 from bot.domain.applications import Application, CareerStage, Sector
 from bot.domain.match_report import result_to_csv, result_to_json, summary_lines
 from bot.domain.matching import (
@@ -18,12 +20,11 @@ from bot.domain.matching import (
     MatchResult,
     MatchSettings,
     MatchWeights,
-    greedy_match,
-    hard_rule_breaks,
     match,
-    pair_score,
     shared_working_minutes,
 )
+from bot.domain.places import country_name, language_name
+from tests.matching_reference import brute_force, most_wishes, secondary_units
 
 REFERENCE_DATE = date(2025, 3, 3)
 ZONES = {
@@ -102,34 +103,17 @@ def best_by_brute_force(
     forbidden: set[frozenset[int]],
     settings: MatchSettings,
     reference_date: date = REFERENCE_DATE,
-) -> tuple[int, int]:
-    """(pairs, total score units) of the best matching, by enumerating every matching."""
-    people = sorted(applications, key=lambda a: a.discord_id)
-    units: dict[tuple[int, int], int] = {}
-    for i, a in enumerate(people):
-        for j in range(i + 1, len(people)):
-            b = people[j]
-            rules = {"past_pairs": past_pairs, "forbidden": forbidden, "settings": settings}
-            if not hard_rule_breaks(a, b, **rules):
-                score = pair_score(a, b, settings=settings, reference_date=reference_date)
-                units[(i, j)] = round(score * SCORE_SCALE)
-
-    def best(remaining: tuple[int, ...]) -> tuple[int, int]:
-        if len(remaining) < 2:
-            return (0, 0)
-        first, rest = remaining[0], remaining[1:]
-        options = [best(rest)]  # `first` stays single
-        for position, other in enumerate(rest):
-            if (first, other) in units:
-                count, total = best(rest[:position] + rest[position + 1 :])
-                options.append((count + 1, total + units[(first, other)]))
-        return max(options)
-
-    return best(tuple(range(len(people))))
+) -> tuple[int, int, int]:
+    """(pairs, wishes met, secondary units) of the lexicographically best matching."""
+    return brute_force(applications, past_pairs, forbidden, settings, reference_date)
 
 
-def achieved(result: MatchResult) -> tuple[int, int]:
-    return len(result.pairs), sum(round(pair.score * SCORE_SCALE) for pair in result.pairs)
+def achieved(result: MatchResult) -> tuple[int, int, int]:
+    return (
+        len(result.pairs),
+        sum(pair.wishes_met for pair in result.pairs),
+        sum(round(pair.score * SCORE_SCALE) for pair in result.pairs),
+    )
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -153,6 +137,28 @@ def test_hand_made_round_prefers_two_good_pairs_over_one_perfect_pair() -> None:
     result = run([a, b, c, d])
     assert achieved(result) == best_by_brute_force([a, b, c, d], set(), set(), MatchSettings())
     assert len(result.pairs) == 2
+
+
+def test_one_stated_wish_outweighs_every_shared_interest_and_hour() -> None:
+    london = "Europe/London"
+    interests = ("archives", "metadata", "outreach")
+    ada = applicant(1, country="GB", timezone=london, interests=interests,
+                    partner_sectors={Sector.ACADEMIC})  # fmt: skip
+    twin = applicant(2, country="IE", timezone=london, interests=interests)
+    academic = applicant(3, country="AU", sector=Sector.ACADEMIC)  # no hours, no interests
+    result = run([ada, twin, academic])
+    assert [pair.members for pair in result.pairs] == [(1, 3)]
+    assert result.pairs[0].wishes_met == 1 and result.pairs[0].score == 0
+
+
+def test_no_number_of_wishes_leaves_one_more_person_without_a_partner() -> None:
+    wants = {"partner_sectors": {Sector.ACADEMIC}, "partner_career_stages": {CareerStage.LATE}}
+    a = applicant(1, country="AU", sector=Sector.ACADEMIC, career_stage=CareerStage.LATE, **wants)
+    b = applicant(2, country="FR", sector=Sector.ACADEMIC, career_stage=CareerStage.LATE, **wants)
+    c = applicant(3, country="JP", languages=("en", "ja"))
+    d = applicant(4, country="BR", languages=("ja",))  # can only pair with c
+    result = run([a, b, c, d])
+    assert len(result.pairs) == 2  # (a, b) would meet four wishes but leave c and d alone
 
 
 def test_hand_made_round_with_odd_count_leaves_the_worst_fit_out() -> None:
@@ -206,13 +212,37 @@ def test_reasons_name_languages_interests_and_working_hours() -> None:
     assert any(reason.endswith("h of shared working hours") for reason in reasons)
 
 
-def test_unmet_wish_is_said_plainly() -> None:
+def test_unmet_wish_is_told_to_coordinators_not_to_the_partners() -> None:
     a = applicant(1, name="Ana", country="AU", partner_sectors={Sector.SCHOOL})
     b = applicant(2, name="Bea", country="FR", sector=Sector.SPECIAL)
-    reasons = run([a, b]).pairs[0].reasons
-    assert (
-        "Ana asked for a school librarian; Bea works in a special library (wish not met)" in reasons
-    )
+    [pair] = run([a, b]).pairs
+    note = "Ana asked for a school librarian; Bea works in a special library (wish not met)"
+    assert note in pair.coordinator_notes
+    assert not any("wish not met" in reason or "school" in reason for reason in pair.reasons)
+
+
+def test_reasons_name_countries_and_languages() -> None:
+    a = applicant(1, name="Ana", country="AU", languages=("en", "tl"), partner_countries={"TW"})
+    b = applicant(2, name="Bo", country="TW", languages=("tl",))
+    [pair] = run([a, b]).pairs
+    assert "Ana asked for a partner in Taiwan; Bo is in Taiwan" in pair.reasons
+    assert "both speak Tagalog" in pair.reasons
+
+
+def test_too_few_shared_hours_is_a_coordinator_note() -> None:
+    sydney, paris = applicant(1, country="AU"), applicant(2, country="FR")
+    [pair] = run([sydney, paris]).pairs
+    assert pair.coordinator_notes == ["no shared working hours (09:00-17:00 local)"]
+    assert not any("working hours" in reason for reason in pair.reasons)
+
+
+def test_places_give_names_for_codes() -> None:
+    assert country_name("GB") == "United Kingdom"
+    assert country_name("KR") == "South Korea"
+    assert country_name("XX") == "XX"
+    assert language_name("es") == "Spanish"
+    assert language_name("fil") == "Filipino"
+    assert language_name("qq") == "qq"
 
 
 def test_country_wish_is_soft_and_scores_when_met() -> None:
@@ -232,8 +262,10 @@ def test_working_hours_overlap_wraps_around_midnight() -> None:
 
 def test_below_minimum_overlap_earns_nothing() -> None:
     settings = MatchSettings(weights=MatchWeights(min_overlap_hours=8))
-    sydney, paris = applicant(1, country="AU"), applicant(2, country="FR")
-    assert pair_score(sydney, paris, settings=settings, reference_date=REFERENCE_DATE) == 0
+    london, paris = applicant(1, country="GB"), applicant(2, country="FR")
+    [pair] = run([london, paris], settings=settings).pairs
+    assert pair.score == 0
+    assert secondary_units(london, paris, settings, REFERENCE_DATE) == 0
 
 
 def test_metrics_count_wishes() -> None:
@@ -242,7 +274,7 @@ def test_metrics_count_wishes() -> None:
     )
     b = applicant(2, country="FR", partner_countries={"AU"})
     metrics = run([a, b]).metrics
-    assert (metrics.wishes_stated, metrics.wishes_satisfied) == (3, 2)
+    assert (metrics.wishes_stated, metrics.wishes_satisfied, metrics.wishes_achievable) == (3, 2, 2)
     assert metrics.wishes_satisfied_share == pytest.approx(2 / 3, abs=1e-3)
     assert (metrics.matched, metrics.unmatched, metrics.pairs) == (2, 0, 1)
 
@@ -276,7 +308,7 @@ def test_same_country_rule_and_its_switch() -> None:
     result = run(people)
     assert result.pairs == []
     assert result.unmatched[0].reasons == [
-        "every applicant who shares a language is in the same country (BR)"
+        "every applicant who shares a language is in the same country (Brazil)"
     ]
     relaxed = run(people, settings=MatchSettings(require_different_countries=False))
     assert [p.members for p in relaxed.pairs] == [(1, 2)]
@@ -312,15 +344,22 @@ def test_pin_is_honoured_even_against_the_optimum() -> None:
     ]
     result = run(people, pins=[(3, 1)])
     assert [p.members for p in result.pairs] == [(1, 3), (2, 4)]
-    assert result.pairs[0].reasons[0] == "pinned by a coordinator"
+    assert result.pairs[0].reasons[0] == "paired by a coordinator"
+    assert result.pairs[0].coordinator_notes == [
+        "P1 asked for an academic librarian; P3 works in a public library (wish not met)"
+    ]
+    # The achievable maximum keeps the pin too: the wish could only be met without it.
+    assert (result.metrics.wishes_satisfied, result.metrics.wishes_achievable) == (0, 0)
 
 
 def test_pin_breaking_hard_rules_says_so() -> None:
     people = [applicant(1, country="BR", languages=("pt",)), applicant(2, country="BR")]
     result = run(people, pins=[(1, 2)], past_pairs={frozenset({1, 2})})
-    assert result.pairs[0].reasons[0] == (
-        "pinned by a coordinator despite: same country (BR), no shared language, past partners"
+    assert result.pairs[0].reasons[0] == "paired by a coordinator"
+    assert result.pairs[0].coordinator_notes[0] == (
+        "pinned by a coordinator despite: same country (Brazil), no shared language, past partners"
     )
+    assert not any("despite" in reason for reason in result.pairs[0].reasons)
 
 
 @pytest.mark.parametrize(
@@ -353,7 +392,8 @@ def test_trios_take_in_the_odd_one_out() -> None:
     result = run(people, settings=MatchSettings(allow_trios=True))
     assert [p.members for p in result.pairs] == [(1, 2, 3)]
     assert result.unmatched == []
-    assert any("joined as a third member" in reason for reason in result.pairs[0].reasons)
+    assert "P2 joined as a third member" in result.pairs[0].reasons
+    assert any("no partner was left" in note for note in result.pairs[0].coordinator_notes)
     assert result.metrics.matched == 3
 
 
@@ -387,19 +427,45 @@ def test_trio_joins_the_pair_it_adds_most_to() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_greedy_never_beats_the_optimum() -> None:
+def test_wishes_met_are_the_independent_maximum_on_larger_rounds() -> None:
     rng = random.Random(7)
-    people = [random_applicant(rng, 1 + k) for k in range(30)]
-    optimal = run(people)
-    greedy = greedy_match(
-        people,
-        past_pairs=set(),
-        forbidden=set(),
-        pins=[],
-        settings=MatchSettings(),
-        reference_date=REFERENCE_DATE,
+    people = [random_applicant(rng, 1 + k) for k in range(40)]
+    ids = [p.discord_id for p in people]
+    past = {frozenset(rng.sample(ids, 2)) for _ in range(8)}
+    result = run(people, past_pairs=past, pins=[(1, 2)])
+    expected = most_wishes(people, past, set(), MatchSettings(), [(1, 2)])
+    metrics = result.metrics
+    assert (metrics.matched, metrics.wishes_satisfied) == expected
+    assert metrics.wishes_achievable == expected[1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_certified_pruning_finds_the_same_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(100 + seed)
+    people = [random_applicant(rng, 1 + k) for k in range(rng.randint(30, 90))]
+    ids = [p.discord_id for p in people]
+    past = {frozenset(rng.sample(ids, 2)) for _ in range(10)}
+    pins = [(ids[0], ids[1])] if seed % 2 else []
+    whole = run(people, past_pairs=past, pins=pins)
+    monkeypatch.setattr(matching, "PRUNE_ABOVE_PAIRS", 0)
+    pruned = run(people, past_pairs=past, pins=pins)
+    assert achieved(pruned) == achieved(whole)
+    assert pruned.metrics == whole.metrics
+
+
+def test_old_wish_weights_are_refused_by_name(tmp_path: Any) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[discord]\nguild_id = 1\ncoordinator_role = "C"\n'
+        "[matching.weights]\nsector_wish = 3.0\nshared_interest = 1.0\n",
+        encoding="utf-8",
     )
-    assert achieved(optimal) >= achieved(greedy)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    [problem] = caught.value.problems
+    assert problem.startswith("matching.weights: sector_wish is no longer a setting")
 
 
 def odd_trio() -> list[Application]:
@@ -416,7 +482,13 @@ def test_result_to_json_has_the_agreed_shape() -> None:
     data = result_to_json(run(people))
     assert set(data) == {"pairs", "unmatched", "metrics"}
     assert data["pairs"][0]["members"] == [1, 2]
-    assert set(data["pairs"][0]) == {"members", "score", "reasons"}
+    assert set(data["pairs"][0]) == {
+        "members",
+        "wishes_met",
+        "score",
+        "reasons",
+        "coordinator_notes",
+    }
     assert data["unmatched"][0]["id"] == 3
     assert set(data["metrics"]) == {
         "matched",
@@ -425,6 +497,7 @@ def test_result_to_json_has_the_agreed_shape() -> None:
         "mean_score",
         "wishes_stated",
         "wishes_satisfied",
+        "wishes_achievable",
         "wishes_satisfied_share",
     }
     json.dumps(data)
@@ -434,16 +507,20 @@ def test_result_to_csv_lists_pairs_and_unmatched() -> None:
     people = odd_trio()
     text = result_to_csv(run(people), {1: "Ada", 2: "Bo, Jr."})
     lines = text.splitlines()
-    assert lines[0] == "group,status,discord_id,name,partners,score,reasons"
-    assert lines[1].startswith('1,pair,1,Ada,"Bo, Jr.",')
-    assert lines[3].startswith(",unmatched,3,3,,,odd one out")
+    assert lines[0] == (
+        "group,status,discord_id,name,partners,wishes_met,score,reasons,coordinator_notes"
+    )
+    assert lines[1].startswith('1,pair,1,Ada,"Bo, Jr.",0,')
+    assert lines[1].endswith(",no shared working hours (09:00-17:00 local)")
+    assert lines[3].startswith(",unmatched,3,3,,,,,odd one out")
 
 
 def test_summary_lines_give_the_quality_figures() -> None:
     people = [applicant(1, country="AU", partner_sectors={Sector.PUBLIC}), applicant(2)]
     lines = summary_lines(run(people))
     assert lines[0] == "Matched 2 of 2 applicants in 1 pairs."
-    assert "Partner wishes met: 1 of 1 (100%)." in lines
+    assert "Partner wishes met: 1 of 1 stated (100%)." in lines
+    assert lines[2].startswith("That is the most any proposal matching as many people can meet")
 
 
 def test_pinned_pairs_take_no_third_member() -> None:
@@ -458,4 +535,5 @@ def test_every_setting_has_a_default_and_a_description() -> None:
         for name, field in model.model_fields.items():
             assert field.description, name
             assert not field.is_required(), name
-    assert MatchSettings.model_validate({"weights": {"sector_wish": 5}}).weights.sector_wish == 5
+    weights = {"weights": {"shared_interest": 5}}
+    assert MatchSettings.model_validate(weights).weights.shared_interest == 5

@@ -80,11 +80,12 @@ def _report_lines(result: MatchResult, names: dict[int, str]) -> list[str]:
     def label(discord_id: int) -> str:
         return f"{names.get(discord_id, '?')} ({discord_id})"
 
-    lines = [*summary_lines(result), ""]
+    lines = [*summary_lines(result), "(- partners are told; ! for coordinators only)", ""]
     for number, pair in enumerate(result.pairs, start=1):
         members = " + ".join(label(m) for m in pair.members)
-        lines.append(f"{number}. {members}  score {pair.score:g}")
+        lines.append(f"{number}. {members}  wishes met {pair.wishes_met}, score {pair.score:g}")
         lines += [f"     - {reason}" for reason in pair.reasons]
+        lines += [f"     ! {note}" for note in pair.coordinator_notes]
     if result.unmatched:
         lines += ["", "Unmatched:"]
         for person in result.unmatched:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -15,6 +19,14 @@ from bot.store import Store
 from bot.store.models import MatchPair, Round, RoundState
 
 EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.APPLICATIONS_CLOSED)
+
+# rustworkx holds the GIL while it solves (measured: a 2.3 s solve in a worker thread held
+# the event loop for 2.3 s), and a round whose linear programme HiGHS cannot settle is
+# solved on every pair (half a minute or more at 2,000 applicants). From this many
+# applicants the matcher runs in a process of its own, started afresh so the few hundred
+# MiB it needs go back to the system when it ends; below it a worker thread is enough (a
+# solve takes well under a second) and spares the process start (about a second).
+PROCESS_FROM_APPLICANTS = 300
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ class MatchingService:
         self._clock = clock
         self._rounds = rounds
         self._settings = settings
+        # One proposal at a time: each may need a few hundred MiB while it is computed.
+        self._matcher = asyncio.Lock()
 
     # Applications ---------------------------------------------------------------------------
 
@@ -180,15 +194,18 @@ class MatchingService:
         inputs = await self._inputs(round_)
         if len(inputs.applications) < 2:
             raise UserFacingError("At least two applications are needed to match anyone.")
+        job = functools.partial(
+            match,
+            inputs.applications,
+            past_pairs=inputs.past,
+            forbidden=inputs.forbidden,
+            pins=inputs.pins,
+            settings=self._settings,
+            reference_date=round_.starts_on,
+        )
         try:
-            result = match(
-                inputs.applications,
-                past_pairs=inputs.past,
-                forbidden=inputs.forbidden,
-                pins=inputs.pins,
-                settings=self._settings,
-                reference_date=round_.starts_on,
-            )
+            async with self._matcher:
+                result = await _off_the_event_loop(job, len(inputs.applications))
         except MatchInputError as error:
             raise UserFacingError("Cannot match: " + "; ".join(error.problems)) from None
         return result, inputs.digest()
@@ -210,6 +227,20 @@ class MatchingService:
                 "matching can only change before it starts."
             )
         return round_
+
+
+async def _off_the_event_loop(job: functools.partial[MatchResult], applicants: int) -> MatchResult:
+    """Run the matcher where it cannot stall the bot's event loop (see
+    PROCESS_FROM_APPLICANTS)."""
+    if applicants < PROCESS_FROM_APPLICANTS:
+        return await asyncio.to_thread(job)
+    # spawn, not fork: forking a process that runs threads (aiosqlite, the executor) can
+    # copy a lock in a held state into the child.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, job)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
