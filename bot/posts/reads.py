@@ -23,14 +23,13 @@ class Reads:
         self._people: dict[int, Participant | None] = {}
 
     async def prefetch(self, partnership_ids: Iterable[int]) -> None:
-        """Read these partnerships, and their members' participant rows, in two queries."""
+        """Read these partnerships in one query."""
         wanted = [pid for pid in set(partnership_ids) if pid not in self._partnerships]
         if not wanted:
             return
         found = {p.id: p for p in await self._store.partnerships.many(wanted)}
         for pid in wanted:
             self._partnerships[pid] = found.get(pid)
-        await self.people(m for p in found.values() for m in p.member_ids)
 
     async def partnership(self, partnership_id: int) -> Partnership | None:
         if partnership_id not in self._partnerships:

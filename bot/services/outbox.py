@@ -110,10 +110,9 @@ class Dispatcher:
         """Do everything due now, oldest first; returns how many were done."""
         done = 0
         while True:
-            batch = await self._store.outbox.due(self._clock.now(), BATCH)
+            batch = await self._store.outbox.claim_due(self._clock.now(), BATCH)
             if not batch:
                 return done
-            await self._store.outbox.mark_tried([item.key for item in batch], self._clock.now())
             context = await self._context_for(batch)
             progressed = False
             for item in batch:

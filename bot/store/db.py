@@ -118,6 +118,11 @@ class Database:
             cursor = await self._connection.execute(sql, tuple(params))
             return cursor.rowcount
 
+    async def write_returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """One statement that changes rows and returns them (``RETURNING``), in one trip."""
+        async with self._write_lock:
+            return list(await self._connection.execute_fetchall(sql, tuple(params)))
+
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None

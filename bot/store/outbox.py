@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.store._rows import id_list, to_model
+from bot.store._rows import to_model
 from bot.store.db import Database
 from bot.store.effects import Effect, Scheduled, apply, insert_work
 from bot.store.models import OutboxItem, utc_text
@@ -30,12 +30,17 @@ class OutboxRepository:
         row = await self._db.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return to_model(OutboxItem, row, OUTBOX_JSON) if row else None
 
-    async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
-        """Work due by ``now``, not done and not given up, oldest first."""
-        rows = await self._db.fetch_all(
-            f"SELECT * FROM outbox WHERE {PENDING} AND due_at <= ? ORDER BY due_at, rowid LIMIT ?",
-            (utc_text(now), limit),
+    async def claim_due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        """Work due by ``now``, not done and not given up, oldest first, noting in the same
+        statement that sending it is about to be tried (``tried_at``, kept from the first
+        try)."""
+        rows = await self._db.write_returning(
+            "UPDATE outbox SET tried_at = COALESCE(tried_at, ?) WHERE key IN"
+            f" (SELECT key FROM outbox WHERE {PENDING} AND due_at <= ? ORDER BY due_at, rowid"
+            " LIMIT ?) RETURNING *, rowid AS position",
+            (utc_text(now), utc_text(now), limit),
         )
+        rows.sort(key=lambda row: (row["due_at"], row["position"]))
         return [to_model(OutboxItem, row, OUTBOX_JSON) for row in rows]
 
     async def waiting(self, now: datetime) -> int:
@@ -48,14 +53,6 @@ class OutboxRepository:
     async def next_due_at(self) -> datetime | None:
         row = await self._db.fetch_one(f"SELECT MIN(due_at) FROM outbox WHERE {PENDING}")
         return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-    async def mark_tried(self, keys: Sequence[str], now: datetime) -> None:
-        """Note that sending these is about to be attempted (kept if it was noted before)."""
-        await self._db.write(
-            "UPDATE outbox SET tried_at = COALESCE(tried_at, ?)"
-            " WHERE key IN (SELECT value FROM json_each(?))",
-            (utc_text(now), id_list(keys)),
-        )
 
     async def mark_done(
         self,
