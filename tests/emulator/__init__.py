@@ -4,7 +4,14 @@ See README.md in this directory.
 """
 
 from .client import minimal_bot, point_discord_py_at, running_client
-from .driver import Driver, DriverError, InteractionResult, Response, UnsyncedCommandError
+from .driver import (
+    Driver,
+    DriverError,
+    InteractionResult,
+    Notification,
+    Response,
+    UnsyncedCommandError,
+)
 from .errors import ApiError
 from .faults import Faults
 from .ratelimit import RateLimits, Rule
@@ -37,6 +44,7 @@ __all__ = [
     "InteractionResult",
     "Member",
     "Message",
+    "Notification",
     "Overwrite",
     "RateLimits",
     "Response",

@@ -77,6 +77,17 @@ class Response:
         return self.type in (5, 6)
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A ping a member got: the message and why (``"user"``, ``"role"``, ``"everyone"``,
+    ``"here"`` or ``"reply"``). ``silent`` when sent with SUPPRESS_NOTIFICATIONS (a badge,
+    no push)."""
+
+    message: Message
+    reason: str
+    silent: bool
+
+
 class InteractionResult:
     """Handle on a dispatched interaction; await what the bot answers."""
 
@@ -270,8 +281,11 @@ class Driver:
         embeds: list[dict[str, Any]] | None = None,
         files: dict[str, bytes] | None = None,
         reply_to: Message | None = None,
+        allowed_mentions: dict[str, Any] | None = None,
     ) -> Message:
-        """A member posts in a channel/thread (dispatches MESSAGE_CREATE)."""
+        """A member posts in a channel/thread (dispatches MESSAGE_CREATE). Mentions in
+        ``content`` notify as Discord decides (the client parses everything unless
+        ``allowed_mentions`` says otherwise; @everyone needs Mention Everyone)."""
         perms = self.permissions(member, channel)
         need = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not P.has(perms, P.VIEW_CHANNEL, need):
@@ -300,7 +314,9 @@ class Driver:
             type=19 if ref else 0,
             message_reference=ref,
             nonce=str(new_snowflake()),
-            allow_everyone=P.has(perms, P.MENTION_EVERYONE),
+            allowed_mentions=allowed_mentions,
+            sender_permissions=perms,
+            reply_to=reply_to,
         )
 
     async def send_dm(self, member: Member, content: str) -> Message:
@@ -631,8 +647,9 @@ class Driver:
                 raise DriverError("only the invoking member sees that modal")
             ch = self.world.channels[source.interaction.channel_id]
             message = self.world.find_message(source.interaction.message_id or 0)
+            trigger: Interaction | None = source.interaction
         else:
-            modal, ch, message = source, self._default_channel(member), None
+            modal, ch, message, trigger = source, self._default_channel(member), None, None
         unknown = set(values)
         comps = []
 
@@ -680,7 +697,9 @@ class Driver:
         if unknown:
             raise DriverError(f"modal has no inputs {sorted(unknown)}")
         data = {"custom_id": modal["custom_id"], "components": comps}
-        return self._dispatch_interaction(member, ch, 5, data, message)
+        result = self._dispatch_interaction(member, ch, 5, data, message)
+        result.interaction.triggered_by = trigger
+        return result
 
     # ================================================================ inspection
     def channels(self, type: int | None = None) -> list[Channel]:
@@ -761,6 +780,26 @@ class Driver:
 
     def forum_posts(self, forum: Channel) -> list[Channel]:
         return self.threads(forum)
+
+    def notifications(self, member: Member, channel: Channel | None = None) -> list[Notification]:
+        """Every ping ``member`` received (oldest first), optionally only in ``channel``.
+
+        Pings follow Discord's rules, not the raw text: ``allowed_mentions``, the role's
+        ``mentionable`` flag or the sender's Mention Everyone, and the member being able to
+        view the channel (see :mod:`tests.emulator.mentions`)."""
+        found = []
+        for channel_id, msgs in self.world.messages.items():
+            if channel is not None and channel_id != channel.id:
+                continue
+            for m in msgs.values():
+                if not m.deleted and member.id in m.pinged:
+                    found.append(Notification(m, m.pinged[member.id], bool(m.flags & 4096)))
+        return sorted(found, key=lambda n: n.message.id)
+
+    def was_pinged(self, member: Member, message: Message) -> bool:
+        """True when ``message`` notified ``member``."""
+        current = self.world.find_message(message.id) or message
+        return member.id in current.pinged
 
     def pins(self, channel: Channel) -> list[Message]:
         return [m for m in self.messages(channel) if m.pinned]

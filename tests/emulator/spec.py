@@ -33,6 +33,9 @@ from jsonschema.exceptions import ValidationError, best_match, relevance
 from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:discord-openapi"
+#: The unmodified document, for responses: what the emulator answers is held to the spec as
+#: written (snowflakes and permissions as strings), without the request leniencies.
+STRICT_URI = "urn:discord-openapi-strict"
 SPEC_ENV = "DISCORD_OPENAPI_SPEC"
 SPEC_SOURCE = (
     "Discord's public `discord-api-spec` repository on GitHub "
@@ -52,16 +55,22 @@ def default_spec_path() -> Path:
 
 @dataclass(frozen=True)
 class Violation:
-    """One request that does not conform to the spec."""
+    """One request (or, with ``kind="response"``, one emulator answer) that does not
+    conform to the spec."""
 
     method: str
     route: str
     path: str
     field: str
     reason: str
+    kind: str = "request"
+    status: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.method} {self.route} ({self.path}): field {self.field!r}: {self.reason}"
+        where = f"{self.method} {self.route} ({self.path})"
+        if self.kind == "response":
+            where = f"response {self.status} to {where}"
+        return f"{where}: field {self.field!r}: {self.reason}"
 
 
 #: Leniency is applied to the document (see _make_lenient), not the validator class.
@@ -105,12 +114,18 @@ class Spec:
 
     def __init__(self, document: dict[str, Any], source: Path | None = None) -> None:
         self.source = source
+        self.strict_document = _response_document(document)
         self.document = _make_lenient(document)
         resource = referencing.Resource.from_contents(
             self.document, default_specification=DRAFT202012
         )
-        self.registry: referencing.Registry[Any] = referencing.Registry().with_resource(
-            SPEC_URI, resource
+        strict = referencing.Resource.from_contents(
+            self.strict_document, default_specification=DRAFT202012
+        )
+        self.registry: referencing.Registry[Any] = (
+            referencing.Registry()
+            .with_resource(SPEC_URI, resource)
+            .with_resource(STRICT_URI, strict)
         )
         self.paths: dict[str, dict[str, Any]] = self.document["paths"]
         self.index = PathIndex(list(self.paths))
@@ -176,6 +191,49 @@ class Spec:
         if error is None:
             return []
         return [(_field(error), _reason(error))]
+
+    def validate_response(
+        self, method: str, template: str, status: int, body: Any
+    ) -> list[tuple[str, str]]:
+        """Validate a response the emulator sends against the schema declared for that
+        operation and status (``"200"``, then ``"4XX"``, then ``"default"``)."""
+        op = self.operation(method, template)
+        if op is None:
+            return []
+        responses = op.get("responses", {})
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in responses:
+                break
+        else:
+            declared = ", ".join(sorted(responses))
+            return [("<status>", f"status {status} is not declared (declared: {declared})")]
+        pointer = ["paths", template, method.lower(), "responses", key]
+        declared_response = responses[key]
+        while "$ref" in declared_response:
+            pointer = declared_response["$ref"][2:].split("/")
+            pointer = [p.replace("~1", "/").replace("~0", "~") for p in pointer]
+            declared_response = self._deref(declared_response)
+        content = declared_response.get("content") or {}
+        if "application/json" not in content:
+            if body is not None:
+                return [("<body>", f"status {status} is declared without a body")]
+            return []
+        if body is None:
+            return [("<body>", f"status {status} is declared with a JSON body, none was sent")]
+        cache_key = ("response", "/".join(pointer), "")
+        validator = self._validators.get(cache_key)
+        if validator is None:
+            ref = "/".join(_escape(p) for p in (*pointer, "content", "application/json", "schema"))
+            validator = Draft202012Validator(
+                {"$ref": f"{STRICT_URI}#/{ref}"}, registry=self.registry
+            )
+            self._validators[cache_key] = validator
+        found = []
+        for top in validator.iter_errors(body):
+            error = _narrow([top])
+            if error is not None and (_field(error), _reason(error)) not in found:
+                found.append((_field(error), _reason(error)))
+        return found
 
     def validate_query(
         self, method: str, template: str, query: dict[str, str]
@@ -316,6 +374,22 @@ def _make_lenient(document: dict[str, Any]) -> dict[str, Any]:
                 walk(value)
 
     walk(doc)
+    return doc
+
+
+def _response_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The spec for responses: as written, except one place where it contradicts Discord's
+    own documentation. Field errors inside ``errors`` carry string codes such as
+    ``BASE_TYPE_REQUIRED`` (Reference, "Error Messages"); the spec reuses its integer-coded
+    ``Error`` schema there."""
+    doc = copy.deepcopy(document)
+    inner = doc.get("components", {}).get("schemas", {}).get("InnerErrors")
+    if inner is not None and "_errors" in inner.get("properties", {}):
+        inner["properties"]["_errors"]["items"] = {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
     return doc
 
 
