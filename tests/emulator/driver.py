@@ -233,6 +233,20 @@ class Driver:
     async def create_role(self, name: str, permissions: int = 0, **kw: Any) -> Role:
         return self.world.create_role(self.guild, name, permissions, **kw)
 
+    async def set_role_permissions(self, role: Role | int, permissions: int) -> Role:
+        """An admin edits a role's permissions (GUILD_ROLE_UPDATE), e.g. the bot's own role
+        (``emulator.bot_role``) to give it exactly the permission integer a test needs."""
+        target = self.guild.roles[_id(role)]
+        target.permissions = permissions
+        self.world.emit(
+            Event(
+                "GUILD_ROLE_UPDATE",
+                {"guild_id": str(self.guild.id), "role": target.payload()},
+                1,  # GUILDS
+            )
+        )
+        return target
+
     async def add_role(self, member: Member, role: Role | int) -> None:
         if _id(role) not in member.roles:
             member.roles.append(_id(role))
@@ -261,6 +275,38 @@ class Driver:
             overwrites=list(overwrites),
             **kw,
         )
+
+    async def create_forum(
+        self,
+        name: str,
+        *,
+        tags: Iterable[str | dict[str, Any]] = (),
+        require_tag: bool = False,
+        parent: Channel | None = None,
+        overwrites: Iterable[Overwrite] = (),
+        topic: str | None = None,
+    ) -> Channel:
+        """A forum an admin made by hand: ``tags`` (names, or tag objects with ``name``,
+        ``moderated``, ``emoji_name``) become its ``available_tags``; ``require_tag`` sets
+        the REQUIRE_TAG flag (``1 << 4``), so posts without ``applied_tags`` are refused."""
+        from .rest import REQUIRE_TAG, forum_tags
+
+        available = forum_tags([t if isinstance(t, dict) else {"name": t} for t in tags], [])
+        return await self.create_channel(
+            name,
+            15,
+            parent=parent,
+            overwrites=overwrites,
+            topic=topic,
+            available_tags=available,
+            flags=REQUIRE_TAG if require_tag else 0,
+        )
+
+    async def create_voice_channel(
+        self, name: str, *, stage: bool = False, parent: Channel | None = None, **kw: Any
+    ) -> Channel:
+        """A voice channel (or, with ``stage=True``, a stage channel) for scheduled events."""
+        return await self.create_channel(name, 13 if stage else 2, parent=parent, **kw)
 
     async def create_thread(
         self, member: Member, parent: Channel, name: str, private: bool = False
