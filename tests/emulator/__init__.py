@@ -23,6 +23,7 @@ from .world import (
     GUILD_MEMBERS,
     GUILD_MESSAGES,
     GUILD_PRESENCES,
+    GUILD_SCHEDULED_EVENTS,
     GUILDS,
     MESSAGE_CONTENT,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "GUILD_MEMBERS",
     "GUILD_MESSAGES",
     "GUILD_PRESENCES",
+    "GUILD_SCHEDULED_EVENTS",
     "MESSAGE_CONTENT",
     "ApiError",
     "Channel",

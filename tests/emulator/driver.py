@@ -10,6 +10,7 @@ Inspection helpers read the emulator's world directly.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import time
 from collections.abc import Callable, Iterable
@@ -24,9 +25,11 @@ from .state import (
     Message,
     Overwrite,
     Role,
+    ScheduledEvent,
     User,
     new_snowflake,
     new_token,
+    now,
 )
 from .world import Event
 
@@ -746,6 +749,148 @@ class Driver:
         result = self._dispatch_interaction(member, ch, 5, data, message)
         result.interaction.triggered_by = trigger
         return result
+
+    # ================================================================ scheduled events
+    async def create_scheduled_event(
+        self,
+        name: str,
+        start: dt.datetime,
+        *,
+        channel: Channel | None = None,
+        end: dt.datetime | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        creator: Member | None = None,
+    ) -> ScheduledEvent:
+        """An event a person made in the client: in ``channel`` (voice or stage), or
+        external at ``location`` (then ``end`` is required, as Discord requires)."""
+        from .rest_events import CHANNEL_TYPE, EXTERNAL, STAGE, VOICE, emit_event
+
+        if channel is None:
+            if not location or end is None:
+                raise DriverError("an external event needs a location and an end time")
+            etype = EXTERNAL
+        else:
+            etype = STAGE if channel.type == CHANNEL_TYPE[STAGE] else VOICE
+            if channel.type != CHANNEL_TYPE[etype]:
+                raise DriverError(f"#{channel.name} is neither a voice nor a stage channel")
+        owner = self.guild.members[self.guild.owner_id]
+        event = ScheduledEvent(
+            new_snowflake(),
+            self.guild.id,
+            name,
+            etype,
+            start.astimezone(dt.UTC).isoformat(),
+            (creator or owner).user,
+            channel_id=channel.id if channel else None,
+            scheduled_end_time=end.astimezone(dt.UTC).isoformat() if end else None,
+            description=description,
+            entity_metadata={"location": location} if etype == EXTERNAL else None,
+        )
+        self.guild.scheduled_events[event.id] = event
+        emit_event(self.world, "GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    def scheduled_events(self, *, include_finished: bool = True) -> list[ScheduledEvent]:
+        return [e for e in self.guild.live_events() if include_finished or not e.finished]
+
+    def scheduled_event(self, name: str) -> ScheduledEvent:
+        for event in self.guild.live_events():
+            if event.name == name:
+                return event
+        raise KeyError(f"no scheduled event named {name!r}")
+
+    def interested(self, event: ScheduledEvent) -> list[Member]:
+        """Members who pressed "Interested", in the order they did."""
+        return [self.guild.members[u] for u in event.interested if u in self.guild.members]
+
+    def _can_see_event(self, member: Member, event: ScheduledEvent) -> bool:
+        if event.channel_id is None:
+            return True
+        channel = self.world.channel(event.channel_id)
+        return channel is not None and self.can_view(member, channel)
+
+    async def mark_interested(self, member: Member, event: ScheduledEvent) -> None:
+        """``member`` presses Discord's own *Interested* (GUILD_SCHEDULED_EVENT_USER_ADD)."""
+        from .rest_events import GUILD_SCHEDULED_EVENTS
+
+        if event.deleted or event.finished:
+            raise DriverError(f"event {event.name!r} is over")
+        if not self._can_see_event(member, event):
+            raise DriverError(f"{member.name} cannot see event {event.name!r}")
+        if member.id in event.interested:
+            return
+        event.interested.append(member.id)
+        self.world.emit(
+            Event(
+                "GUILD_SCHEDULED_EVENT_USER_ADD", self._rsvp(event, member), GUILD_SCHEDULED_EVENTS
+            )
+        )
+
+    async def unmark_interested(self, member: Member, event: ScheduledEvent) -> None:
+        """``member`` presses *Interested* again (GUILD_SCHEDULED_EVENT_USER_REMOVE)."""
+        from .rest_events import GUILD_SCHEDULED_EVENTS
+
+        if member.id not in event.interested:
+            return
+        event.interested.remove(member.id)
+        self.world.emit(
+            Event(
+                "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+                self._rsvp(event, member),
+                GUILD_SCHEDULED_EVENTS,
+            )
+        )
+
+    def _rsvp(self, event: ScheduledEvent, member: Member) -> dict[str, Any]:
+        return {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(member.id),
+            "guild_id": str(self.guild.id),
+        }
+
+    async def _set_status(self, event: ScheduledEvent, status: int) -> ScheduledEvent:
+        from .rest_events import TRANSITIONS, emit_event
+
+        if event.deleted or status not in TRANSITIONS.get(event.status, set()):
+            raise DriverError(f"event {event.name!r} cannot go from {event.status} to {status}")
+        event.status = status
+        emit_event(self.world, "GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return event
+
+    async def start_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """A moderator presses *Start* (SCHEDULED -> ACTIVE)."""
+        return await self._set_status(event, 2)
+
+    async def end_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """The event ends (ACTIVE -> COMPLETED): *End Event*, or the last person leaves."""
+        return await self._set_status(event, 3)
+
+    async def cancel_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """A moderator cancels it (SCHEDULED -> CANCELED)."""
+        return await self._set_status(event, 4)
+
+    async def run_event_automation(self) -> list[ScheduledEvent]:
+        """What Discord does by itself at the current (Discord) time, per "Guild Scheduled
+        Event Status Update Automation": external events start at their start time and end
+        at their end time; an event still SCHEDULED ``AUTO_CANCEL_AFTER`` past its start is
+        canceled ("on the order of hours": 2 h is the emulator's figure). Returns the
+        events changed. Voice and stage events never start by themselves."""
+        from .rest_events import AUTO_CANCEL_AFTER, EXTERNAL
+
+        changed = []
+        moment = now()
+        for event in self.guild.live_events():
+            start = dt.datetime.fromisoformat(event.scheduled_start_time).timestamp()
+            end_raw = event.scheduled_end_time
+            end = dt.datetime.fromisoformat(end_raw).timestamp() if end_raw else None
+            if event.entity_type == EXTERNAL and event.status == 1 and moment >= start:
+                changed.append(await self._set_status(event, 2))
+            if event.entity_type == EXTERNAL and event.status == 2 and end and moment >= end:
+                changed.append(await self._set_status(event, 3))
+            elif event.status == 1 and moment >= start + AUTO_CANCEL_AFTER:
+                changed.append(await self._set_status(event, 4))
+        return changed
 
     # ================================================================ inspection
     def channels(self, type: int | None = None) -> list[Channel]:

@@ -820,4 +820,4 @@ async def delete_role(ctx: Context) -> Result:
     return 204, None
 
 
-from . import rest_interactions, rest_messages  # noqa: E402,F401  (register their routes)
+from . import rest_events, rest_interactions, rest_messages  # noqa: E402,F401  (their routes)

@@ -263,7 +263,15 @@ class DiscordEmulator:
             "threads": [t.payload() for t in threads],
             "presences": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": [
+                e.payload(with_user_count=True)
+                for e in guild.live_events()
+                if e.channel_id is None
+                or (
+                    (ch := world.channel(e.channel_id)) is not None
+                    and world.can_view(world.bot.id, ch)
+                )
+            ],
             "soundboard_sounds": [],
             "embedded_activities": [],
         }

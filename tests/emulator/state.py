@@ -355,6 +355,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -406,11 +407,65 @@ class Guild:
             "region": "deprecated",
         }
 
+    def live_events(self) -> list[ScheduledEvent]:
+        return [e for e in self.scheduled_events.values() if not e.deleted]
+
     def live_channels(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.deleted and not c.is_thread]
 
     def live_threads(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.deleted and c.is_thread]
+
+
+@dataclass
+class ScheduledEvent:
+    """A guild scheduled event (Guild Scheduled Event resource) and who is interested."""
+
+    id: int
+    guild_id: int
+    name: str
+    entity_type: int  # 1 stage instance, 2 voice, 3 external
+    scheduled_start_time: str
+    creator: User
+    channel_id: int | None = None
+    scheduled_end_time: str | None = None
+    description: str | None = None
+    entity_metadata: dict[str, Any] | None = None
+    privacy_level: int = 2
+    status: int = 1  # 1 scheduled, 2 active, 3 completed, 4 canceled
+    image: str | None = None
+    recurrence_rule: dict[str, Any] | None = None
+    #: user ids that marked the event "Interested", in the order they did
+    interested: list[int] = field(default_factory=list)
+    deleted: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (3, 4)
+
+    def payload(self, *, with_user_count: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "description": self.description,
+            "channel_id": _opt_str(self.channel_id),
+            "creator_id": str(self.creator.id),
+            "creator": self.creator.payload(),
+            "image": self.image,
+            "scheduled_start_time": self.scheduled_start_time,
+            "scheduled_end_time": self.scheduled_end_time,
+            "status": self.status,
+            "entity_type": self.entity_type,
+            "entity_id": None,
+            "recurrence_rule": self.recurrence_rule,
+            "privacy_level": self.privacy_level,
+            "guild_scheduled_event_exceptions": [],
+            "entity_metadata": self.entity_metadata if self.entity_type == 3 else None,
+        }
+        if with_user_count:
+            data["user_count"] = len(self.interested)
+        return data
 
 
 @dataclass
