@@ -282,3 +282,117 @@ async def test_pins_need_pin_messages_and_stop_at_250(emulator: DiscordEmulator)
         last = await ch.send("one too many")
         await refused(last.pin(), 400, 30003)
     assert len(d.pins(channel)) == 250
+
+
+# Rule 9: the rest of what the bot relies on ---------------------------------------------------
+
+
+async def test_component_layout_rules(emulator: DiscordEmulator) -> None:
+    channel = await emulator.driver.create_channel("general")
+    bot = minimal_bot()
+    button = {"type": 2, "style": 1, "label": "Yes", "custom_id": "iln:yes"}
+    select = {"type": 3, "custom_id": "iln:pick", "options": [{"label": "a", "value": "a"}]}
+    link = {"type": 2, "style": 5, "label": "Docs", "url": "https://example.org"}
+    bad_rows = {
+        "COMPONENT_CUSTOM_ID_DUPLICATED": [{"type": 1, "components": [button, button]}],
+        "COMPONENT_LAYOUT_WIDTH_EXCEEDED": [{"type": 1, "components": [button, select]}],
+        "BUTTON_COMPONENT_URL_REQUIRED": [
+            {"type": 1, "components": [{**link, "custom_id": "iln:link"}]}
+        ],
+        "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED": [
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "No id"}]}
+        ],
+    }
+    async with running_client(emulator, bot):
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
+        for code, rows in bad_rows.items():
+            await refused(bot.http.request(route, json={"components": rows}), 400, 50035)
+            answer = emulator.driver.requests("POST", route.path)[-1].response
+            assert code in str(answer["errors"])
+        ok = {"components": [{"type": 1, "components": [button, link]}]}
+        await bot.http.request(route, json=ok)
+    [sent] = emulator.driver.messages(channel)
+    assert [c["id"] for c in sent.components[0]["components"]] == [2, 3]  # ids filled in
+
+
+async def test_threads_the_bot_makes_and_manages(emulator: DiscordEmulator) -> None:
+    d = emulator.driver
+    parent = await d.create_channel("partners")
+    ada = await d.add_member("ada")
+    bot = minimal_bot()
+    async with running_client(emulator, bot):
+        ch = bot.get_channel(parent.id)
+        assert isinstance(ch, discord.TextChannel)
+        create = discord.http.Route("POST", "/channels/{channel_id}/threads", channel_id=ch.id)
+        bad = {"name": "pair", "type": 12, "auto_archive_duration": 2880}
+        await refused(bot.http.request(create, json=bad), 400, 50035)
+        assert [v.field for v in emulator.take_violations()] == ["auto_archive_duration"]
+        thread = await ch.create_thread(
+            name="pair", type=discord.ChannelType.private_thread, invitable=False
+        )
+        # Without Manage Threads: no adding others to a non-invitable thread, no locking.
+        await d.set_role_permissions(emulator.bot_role, P.DEFAULT_BOT & ~P.MANAGE_THREADS)  # type: ignore[arg-type]
+        await refused(thread.add_user(discord.Object(ada.id)), 403, 50013)
+        await refused(thread.edit(locked=True), 403, 50013)
+        await d.set_role_permissions(emulator.bot_role, P.DEFAULT_BOT)  # type: ignore[arg-type]
+        await thread.add_user(discord.Object(ada.id))
+        thread = await thread.edit(archived=True, locked=True)
+        await refused(thread.add_user(discord.Object(bot.user.id)), 400, 50083)  # type: ignore[union-attr]
+        await refused(thread.edit(name="renamed"), 400, 50083)
+        await thread.edit(archived=False)
+    stored = d.threads(parent)[0]
+    assert stored.type == 12 and not stored.invitable and ada.id in stored.thread_members
+    assert stored.locked and not stored.archived and stored.name == "pair"
+
+
+async def test_dms_roles_and_interaction_tokens(emulator: DiscordEmulator) -> None:
+    d = emulator.driver
+    stranger = d.world.create_user("stranger")  # shares no guild with the bot
+    ada = await d.add_member("ada")
+    role = await d.create_role("waitlist")
+    await d.create_channel("general")
+    bot = minimal_bot()
+
+    @bot.tree.command(description="Slow follow-up")
+    async def later(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+
+    @bot.tree.command(description="Answered by the test itself")
+    async def silent(interaction: discord.Interaction) -> None:
+        pass
+
+    async with running_client(emulator, bot):
+        dm = await bot.http.start_private_message(stranger.id)
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=dm["id"])
+        await refused(bot.http.request(route, json={"content": "hi"}), 403, 50278)
+        guild = guild_of(bot, emulator)
+        waitlist = guild.get_role(role.id)
+        assert waitlist is not None
+        await refused(waitlist.edit(permissions=discord.Permissions(ban_members=True)), 403, 50013)
+        target = discord.Object(emulator.guild.id)  # type: ignore[union-attr]
+        bot.tree.copy_global_to(guild=target)
+        await bot.tree.sync(guild=target)
+        result = await d.invoke_slash(ada, "later")
+        await result.response()
+        inter = result.interaction
+        # A deferred answer takes EPHEMERAL as its only flag.
+        quiet = (await d.invoke_slash(ada, "silent")).interaction
+        callback = discord.http.Route(
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            interaction_id=quiet.id,
+            interaction_token=quiet.token,
+        )
+        deferred = {"type": 5, "data": {"flags": 4}}
+        await refused(bot.http.request(callback, json=deferred), 400, 50035)
+        await bot.http.request(callback, json={"type": 5, "data": {"flags": 64}})
+        await refused(bot.http.request(callback, json={"type": 5}), 400, 40060)
+        # Interaction tokens live 15 minutes.
+        inter.created -= 15 * 60 + 1
+        followup = discord.http.Route(
+            "POST",
+            "/webhooks/{webhook_id}/{webhook_token}",
+            webhook_id=bot.application_id,
+            webhook_token=inter.token,
+        )
+        await refused(bot.http.request(followup, json={"content": "too late"}), 404, 10015)

@@ -796,6 +796,12 @@ async def edit_role(ctx: Context) -> Result:
         if body.get(key) is not None:
             setattr(role, key, body[key])
     if body.get("permissions") is not None:
+        # Permissions, "Permission Hierarchy": a bot "can only grant permissions it has"
+        # to roles it edits.
+        gperms = ctx.guild_perms(guild)
+        granted = int(body["permissions"]) & ~role.permissions
+        if granted & ~gperms and gperms != P.ALL:
+            raise ApiError(E.MISSING_PERMISSIONS)
         role.permissions = int(body["permissions"])
     ctx.world.emit(
         Event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, GUILDS)

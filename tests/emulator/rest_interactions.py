@@ -210,6 +210,12 @@ async def interaction_callback(ctx: Context) -> Result:
         )
     if rtype in (4, 7):
         check_message_body(data, "data.", creating=rtype == 4, has_files=bool(ctx.files))
+    if rtype == 5 and (data.get("flags") or 0) & ~EPHEMERAL:
+        # "If you create a callback with the type DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE the
+        # only valid message flag you may use is EPHEMERAL" (Receiving and Responding)
+        raise invalid_form(
+            [("data.flags", "INTERACTION_FLAGS_INVALID", "Only EPHEMERAL may be set.")]
+        )
     if rtype == 9:
         problems = limits.check_modal(data)
         if problems:

@@ -97,7 +97,9 @@ def _writable_channel(ctx: Context, ch: Channel, body: dict[str, Any]) -> None:
         shares_guild = recipient is not None and any(
             recipient.id in g.members and ctx.bot.id in g.members for g in ctx.world.guilds.values()
         )
-        if member_dm_closed or not shares_guild:
+        if not shares_guild:
+            raise ApiError(E.NO_MUTUAL_GUILDS)
+        if member_dm_closed:
             raise ApiError(E.CANNOT_DM)
         return
     if ch.is_thread:
@@ -461,21 +463,26 @@ def _thread(ctx: Context) -> Channel:
 
 @route("PUT", "/channels/{channel_id}/thread-members/{user_id}")
 async def add_thread_member(ctx: Context) -> Result:
+    """Add Thread Member: "Requires the ability to send messages in the thread. Also
+    requires the thread is not archived"; in a private thread that is not ``invitable``,
+    only moderators (MANAGE_THREADS) add others (Thread Metadata, ``invitable``). Adding
+    someone who cannot view the parent succeeds, but they see nothing (Permissions,
+    "Inherited Permissions (Threads)")."""
     th = _thread(ctx)
     perms = ctx.require(th, P.SEND_MESSAGES_IN_THREADS)
     if th.archived:
         raise ApiError(E.THREAD_ARCHIVED)
-    if th.type == 12 and ctx.bot.id not in th.thread_members and not P.has(perms, P.MANAGE_THREADS):
-        raise ApiError(E.MISSING_ACCESS)
+    moderator = P.has(perms, P.MANAGE_THREADS)
+    if th.type == 12 and not moderator:
+        if ctx.bot.id not in th.thread_members:
+            raise ApiError(E.MISSING_ACCESS)
+        if not th.invitable:
+            raise ApiError(E.MISSING_PERMISSIONS)
     uid = ctx.snowflake("user_id", E.UNKNOWN_USER)
     guild = ctx.world.guild_of(th)
     assert guild is not None
-    member = guild.members.get(uid)
-    if member is None:
+    if guild.members.get(uid) is None:
         raise ApiError(E.UNKNOWN_MEMBER)
-    parent = ctx.world.channel(th.parent_id or 0)
-    if parent is not None and not ctx.world.can_view(uid, parent):
-        raise ApiError(E.MISSING_ACCESS)
     ctx.world.add_thread_member(th, uid)
     return 204, None
 

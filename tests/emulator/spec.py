@@ -326,6 +326,13 @@ def _narrow(errors: list[ValidationError]) -> ValidationError | None:
                 list(e.relative_path) == ["type"] and e.validator in ("enum", "const") for e in errs
             )
         ]
+        if len(candidates) > 1:
+            # No discriminator decides: the branch the body comes closest to (fewest
+            # errors) names the field, e.g. a text-thread body is not a forum post.
+            fewest = min(len(errs) for errs in candidates)
+            closest = [errs for errs in candidates if len(errs) == fewest]
+            if len(closest) == 1:
+                candidates = closest
         if len(candidates) != 1:
             return best_match([error])
         error = max(candidates[0], key=relevance)
