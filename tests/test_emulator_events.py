@@ -179,3 +179,24 @@ async def test_applied_then_500_makes_discord_py_create_twice(emulator: DiscordE
     assert [m.content for m in d.messages(channel)] == ["intro"]
     with pytest.raises(ValueError):
         emulator.faults.fail_after_apply("POST", "/channels/*/messages", status=404)
+
+
+async def test_members_post_photos_in_forums(emulator: DiscordEmulator) -> None:
+    d = emulator.driver
+    desks = await d.create_forum("welcometomydesk", tags=["desk"], require_tag=True)
+    ada = await d.add_member("ada")
+    bot = minimal_bot()
+    async with running_client(emulator, bot):
+        with pytest.raises(Exception, match="requires a tag"):
+            await d.create_forum_post(ada, desks, "My desk", "hello")
+        post, starter = await d.create_forum_post(
+            ada, desks, "My desk", "plants!", files={"desk.jpg": b"\xff\xd8"}, tags=["desk"]
+        )
+        await d.wait_for(lambda: bot.get_channel(post.id))
+        thread = bot.get_channel(post.id)
+        assert isinstance(thread, discord.Thread) and thread.owner_id == ada.id
+        fetched = await thread.fetch_message(starter.id)
+        # Without the Message Content intent a bot sees no one else's attachments.
+        assert fetched.attachments == [] and fetched.author.id == ada.id
+    assert d.attachment_bytes(starter.attachments[0]) == b"\xff\xd8"
+    assert starter.attachments[0]["filename"] == "desk.jpg"

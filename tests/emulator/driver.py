@@ -320,6 +320,51 @@ class Driver:
             raise DriverError(f"{member.name} cannot create threads in #{parent.name}")
         return self.world.create_thread(parent, name, 12 if private else 11, member.user)
 
+    async def create_forum_post(
+        self,
+        member: Member,
+        forum: Channel,
+        name: str,
+        content: str = "",
+        *,
+        files: dict[str, bytes] | None = None,
+        tags: Iterable[str] = (),
+    ) -> tuple[Channel, Message]:
+        """A member opens a post in a forum (THREAD_CREATE, then the starter message with
+        its attachments, MESSAGE_CREATE). ``tags`` are tag names; the client insists on one
+        when the forum has REQUIRE_TAG, and only moderators may use moderated tags."""
+        from .rest import REQUIRE_TAG
+
+        if forum.type not in (15, 16):
+            raise DriverError(f"#{forum.name} is not a forum")
+        perms = self.permissions(member, forum)
+        if not P.has(perms, P.VIEW_CHANNEL, P.SEND_MESSAGES):
+            raise DriverError(f"{member.name} cannot post in #{forum.name}")
+        if files and not P.has(perms, P.ATTACH_FILES):
+            raise DriverError(f"{member.name} cannot attach files in #{forum.name}")
+        by_name = {t["name"]: t for t in forum.available_tags}
+        applied = []
+        for tag in tags:
+            if tag not in by_name:
+                raise DriverError(f"#{forum.name} has no tag {tag!r}")
+            if by_name[tag]["moderated"] and not P.has(perms, P.MANAGE_THREADS):
+                raise DriverError(f"tag {tag!r} is for moderators")
+            applied.append(int(by_name[tag]["id"]))
+        if forum.flags & REQUIRE_TAG and not applied:
+            raise DriverError(f"#{forum.name} requires a tag")
+        if not (content or files):
+            raise DriverError("a forum post needs a message or a file")
+        thread = self.world.create_thread(forum, name, 11, member.user, applied_tags=applied)
+        starter = self.world.post_message(
+            thread,
+            member.user,
+            content=content,
+            attachments=self._attachments(thread.id, files or {}),
+            message_id=thread.id,
+            sender_permissions=perms,
+        )
+        return thread, starter
+
     # ================================================================ acting
     async def send_message(
         self,
