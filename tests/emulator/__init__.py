@@ -17,7 +17,7 @@ from .faults import Faults
 from .ratelimit import RateLimits, Rule
 from .server import DiscordEmulator, TranscriptEntry
 from .spec import Spec, Violation, load_spec
-from .state import Channel, Guild, Member, Message, Overwrite, Role, User
+from .state import Channel, Guild, Member, Message, Overwrite, Role, ScheduledEvent, User
 from .world import (
     DIRECT_MESSAGES,
     GUILD_MEMBERS,
@@ -52,6 +52,7 @@ __all__ = [
     "Response",
     "Role",
     "Rule",
+    "ScheduledEvent",
     "Spec",
     "TranscriptEntry",
     "UnsyncedCommandError",

@@ -6,9 +6,12 @@ Load with ``pytest_plugins = ["tests.emulator.plugin"]`` (tests/conftest.py).
 * If the spec file is missing, validation is skipped and a notice is printed in
   the report header and the terminal summary; with ``CI=true`` that is an error
   at session start instead.
-* At teardown a test fails if the emulator recorded spec violations or requests
-  to unknown routes (call ``emulator.take_violations()`` /
-  ``emulator.take_unknown_routes()`` in tests that provoke them on purpose).
+* Every emulator the fixtures make enforces Discord's rate limits
+  (``RateLimits.for_tests()``); a test turns them off only with
+  ``RateLimits.off(reason=...)``.
+* At teardown a test fails if the emulator recorded requests or answers that break the
+  spec, or requests to unknown routes (call ``emulator.take_violations()`` /
+  ``take_response_violations()`` / ``take_unknown_routes()`` in tests that provoke them).
 """
 
 from __future__ import annotations
