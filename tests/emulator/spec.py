@@ -22,6 +22,7 @@ import copy
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ SPEC_SOURCE = (
     "(https://github.com/discord/discord-api-spec, specs/openapi.json)"
 )
 _DIGITS = re.compile(r"^-?[0-9]+$")
+#: how many validation results are remembered (oldest forgotten first)
+_RESULTS_KEPT = 20_000
 
 
 def default_spec_path() -> Path:
@@ -130,6 +133,7 @@ class Spec:
         self.paths: dict[str, dict[str, Any]] = self.document["paths"]
         self.index = PathIndex(list(self.paths))
         self._validators: dict[tuple[str, str, str], Any] = {}
+        self._results: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = {}
 
     def operation(self, method: str, template: str) -> dict[str, Any] | None:
         item = self.paths.get(template)
@@ -187,10 +191,29 @@ class Spec:
         validator = self._validator(method, template, "application/json")
         if validator is None:
             return [("<body>", "operation does not accept application/json")]
-        error = _narrow(list(validator.iter_errors(body)))
-        if error is None:
-            return []
-        return [(_field(error), _reason(error))]
+
+        def check() -> list[tuple[str, str]]:
+            error = _narrow(list(validator.iter_errors(body)))
+            return [] if error is None else [(_field(error), _reason(error))]
+
+        return self._remembered(("request", method, template), body, check)
+
+    def _remembered(
+        self, key: tuple[str, ...], body: Any, check: Callable[[], list[tuple[str, str]]]
+    ) -> list[tuple[str, str]]:
+        """Validation results by (schema, body): a bot sends the same request bodies over
+        and over (posts, overwrites, syncs), and validating one costs milliseconds."""
+        try:
+            text = json.dumps(body, sort_keys=True)
+        except (TypeError, ValueError):
+            return check()
+        found = self._results.get((key, text))
+        if found is None:
+            found = check()
+            if len(self._results) >= _RESULTS_KEPT:
+                self._results.pop(next(iter(self._results)))
+            self._results[(key, text)] = found
+        return list(found)
 
     def validate_response(
         self, method: str, template: str, status: int, body: Any
@@ -228,7 +251,8 @@ class Spec:
                 {"$ref": f"{STRICT_URI}#/{ref}"}, registry=self.registry
             )
             self._validators[cache_key] = validator
-        found = []
+        # Not remembered: answers carry fresh ids and timestamps, so they never repeat.
+        found: list[tuple[str, str]] = []
         for top in validator.iter_errors(body):
             error = _narrow([top])
             if error is not None and (_field(error), _reason(error)) not in found:
