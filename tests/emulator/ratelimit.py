@@ -115,6 +115,15 @@ def discord_rules() -> list[Rule]:
         Rule("scheduled-events", "PATCH", f"{G}/scheduled-events/", 10, 10.0, gd),
         Rule("scheduled-events", "DELETE", f"{G}/scheduled-events/", 10, 10.0, gd),
         Rule("dm-open", "POST", "/users/@me/channels", 10, 10.0, exact=True),
+        Rule(
+            "interaction-callback",
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            10,
+            1.0,
+            "interaction_id+interaction_token",
+            exact=True,
+        ),
         # observed: 5 requests per 2 s per webhook (interaction follow-ups are webhooks)
         Rule("webhook", "*", W, 5, 2.0, wh, source="observed"),
     ]
