@@ -34,6 +34,15 @@ async def test_sends_bad_body(emulator):
 
 async def test_clean(emulator):
     assert emulator.driver.channels() == []
+
+
+async def test_bad_answer(emulator):
+    ada = await emulator.driver.add_member("ada")
+    ada.user.username = None  # an emulator bug, simulated: the answer breaks the spec
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"{emulator.api_base_url}/users/{ada.id}",
+                         headers={"Authorization": f"Bot {emulator.token}"}) as r:
+            assert r.status == 200
 """
 
 
@@ -79,13 +88,16 @@ def test_violations_fail_the_test_at_teardown(tmp_path: Path) -> None:
     proc = run_pytest(tmp_path, **env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "ERROR at teardown of test_sends_bad_body" in out and "1 error" in out
+    assert "ERROR at teardown of test_sends_bad_body" in out
     assert "request to unknown route: GET /no/such/route" in out
     from tests.emulator.spec import load_spec
 
     if load_spec() is not None:
         assert "spec violation: POST /channels/{channel_id}/messages" in out
         assert "field 'tts'" in out
+        assert "ERROR at teardown of test_bad_answer" in out and "2 errors" in out
+        assert "emulator answer breaks the spec: response 200 to GET /users/{user_id}" in out
+        assert "field 'username'" in out
 
 
 def test_missing_spec_is_announced(tmp_path: Path) -> None:
@@ -93,7 +105,7 @@ def test_missing_spec_is_announced(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert "spec validation skipped" in out and "discord-api-spec" in out
     # the emulator still runs; the bad body is simply not caught without the spec
-    assert "1 passed" in out and "assert 200 == 400" in out
+    assert "2 passed" in out and "assert 200 == 400" in out
 
 
 def test_missing_spec_fails_in_ci(tmp_path: Path) -> None:
@@ -149,3 +161,19 @@ def discord_overwrite(target: int, kind: int, *, allow: int = 0, deny: int = 0):
     from tests.emulator import Overwrite
 
     return Overwrite(target, kind, allow, deny)
+
+
+async def test_answers_are_held_to_the_spec(emulator: DiscordEmulator) -> None:
+    ada = await emulator.driver.add_member("ada")
+    ada.user.username = None  # type: ignore[assignment]  # an emulator bug, simulated
+    bot = discord.Client(intents=discord.Intents.none())
+    async with running_client(emulator, bot):
+        await bot.http.get_user(ada.id)
+        await bot.http.get_user(emulator.owner.id)  # a good answer is not recorded
+    [violation] = emulator.take_response_violations()
+    assert (violation.kind, violation.status, violation.route) == (
+        "response",
+        200,
+        "/users/{user_id}",
+    )
+    assert violation.field == "username" and "not of type 'string'" in violation.reason

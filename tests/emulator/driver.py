@@ -10,6 +10,7 @@ Inspection helpers read the emulator's world directly.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import time
 from collections.abc import Callable, Iterable
@@ -24,9 +25,11 @@ from .state import (
     Message,
     Overwrite,
     Role,
+    ScheduledEvent,
     User,
     new_snowflake,
     new_token,
+    now,
 )
 from .world import Event
 
@@ -75,6 +78,17 @@ class Response:
     @property
     def deferred(self) -> bool:
         return self.type in (5, 6)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A ping a member got: the message and why (``"user"``, ``"role"``, ``"everyone"``,
+    ``"here"`` or ``"reply"``). ``silent`` when sent with SUPPRESS_NOTIFICATIONS (a badge,
+    no push)."""
+
+    message: Message
+    reason: str
+    silent: bool
 
 
 class InteractionResult:
@@ -222,6 +236,20 @@ class Driver:
     async def create_role(self, name: str, permissions: int = 0, **kw: Any) -> Role:
         return self.world.create_role(self.guild, name, permissions, **kw)
 
+    async def set_role_permissions(self, role: Role | int, permissions: int) -> Role:
+        """An admin edits a role's permissions (GUILD_ROLE_UPDATE), e.g. the bot's own role
+        (``emulator.bot_role``) to give it exactly the permission integer a test needs."""
+        target = self.guild.roles[_id(role)]
+        target.permissions = permissions
+        self.world.emit(
+            Event(
+                "GUILD_ROLE_UPDATE",
+                {"guild_id": str(self.guild.id), "role": target.payload()},
+                1,  # GUILDS
+            )
+        )
+        return target
+
     async def add_role(self, member: Member, role: Role | int) -> None:
         if _id(role) not in member.roles:
             member.roles.append(_id(role))
@@ -251,6 +279,38 @@ class Driver:
             **kw,
         )
 
+    async def create_forum(
+        self,
+        name: str,
+        *,
+        tags: Iterable[str | dict[str, Any]] = (),
+        require_tag: bool = False,
+        parent: Channel | None = None,
+        overwrites: Iterable[Overwrite] = (),
+        topic: str | None = None,
+    ) -> Channel:
+        """A forum an admin made by hand: ``tags`` (names, or tag objects with ``name``,
+        ``moderated``, ``emoji_name``) become its ``available_tags``; ``require_tag`` sets
+        the REQUIRE_TAG flag (``1 << 4``), so posts without ``applied_tags`` are refused."""
+        from .rest import REQUIRE_TAG, forum_tags
+
+        available = forum_tags([t if isinstance(t, dict) else {"name": t} for t in tags], [])
+        return await self.create_channel(
+            name,
+            15,
+            parent=parent,
+            overwrites=overwrites,
+            topic=topic,
+            available_tags=available,
+            flags=REQUIRE_TAG if require_tag else 0,
+        )
+
+    async def create_voice_channel(
+        self, name: str, *, stage: bool = False, parent: Channel | None = None, **kw: Any
+    ) -> Channel:
+        """A voice channel (or, with ``stage=True``, a stage channel) for scheduled events."""
+        return await self.create_channel(name, 13 if stage else 2, parent=parent, **kw)
+
     async def create_thread(
         self, member: Member, parent: Channel, name: str, private: bool = False
     ) -> Channel:
@@ -259,6 +319,51 @@ class Driver:
         if not P.has(perms, need):
             raise DriverError(f"{member.name} cannot create threads in #{parent.name}")
         return self.world.create_thread(parent, name, 12 if private else 11, member.user)
+
+    async def create_forum_post(
+        self,
+        member: Member,
+        forum: Channel,
+        name: str,
+        content: str = "",
+        *,
+        files: dict[str, bytes] | None = None,
+        tags: Iterable[str] = (),
+    ) -> tuple[Channel, Message]:
+        """A member opens a post in a forum (THREAD_CREATE, then the starter message with
+        its attachments, MESSAGE_CREATE). ``tags`` are tag names; the client insists on one
+        when the forum has REQUIRE_TAG, and only moderators may use moderated tags."""
+        from .rest import REQUIRE_TAG
+
+        if forum.type not in (15, 16):
+            raise DriverError(f"#{forum.name} is not a forum")
+        perms = self.permissions(member, forum)
+        if not P.has(perms, P.VIEW_CHANNEL, P.SEND_MESSAGES):
+            raise DriverError(f"{member.name} cannot post in #{forum.name}")
+        if files and not P.has(perms, P.ATTACH_FILES):
+            raise DriverError(f"{member.name} cannot attach files in #{forum.name}")
+        by_name = {t["name"]: t for t in forum.available_tags}
+        applied = []
+        for tag in tags:
+            if tag not in by_name:
+                raise DriverError(f"#{forum.name} has no tag {tag!r}")
+            if by_name[tag]["moderated"] and not P.has(perms, P.MANAGE_THREADS):
+                raise DriverError(f"tag {tag!r} is for moderators")
+            applied.append(int(by_name[tag]["id"]))
+        if forum.flags & REQUIRE_TAG and not applied:
+            raise DriverError(f"#{forum.name} requires a tag")
+        if not (content or files):
+            raise DriverError("a forum post needs a message or a file")
+        thread = self.world.create_thread(forum, name, 11, member.user, applied_tags=applied)
+        starter = self.world.post_message(
+            thread,
+            member.user,
+            content=content,
+            attachments=self._attachments(thread.id, files or {}),
+            message_id=thread.id,
+            sender_permissions=perms,
+        )
+        return thread, starter
 
     # ================================================================ acting
     async def send_message(
@@ -270,8 +375,11 @@ class Driver:
         embeds: list[dict[str, Any]] | None = None,
         files: dict[str, bytes] | None = None,
         reply_to: Message | None = None,
+        allowed_mentions: dict[str, Any] | None = None,
     ) -> Message:
-        """A member posts in a channel/thread (dispatches MESSAGE_CREATE)."""
+        """A member posts in a channel/thread (dispatches MESSAGE_CREATE). Mentions in
+        ``content`` notify as Discord decides (the client parses everything unless
+        ``allowed_mentions`` says otherwise; @everyone needs Mention Everyone)."""
         perms = self.permissions(member, channel)
         need = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not P.has(perms, P.VIEW_CHANNEL, need):
@@ -300,7 +408,9 @@ class Driver:
             type=19 if ref else 0,
             message_reference=ref,
             nonce=str(new_snowflake()),
-            allow_everyone=P.has(perms, P.MENTION_EVERYONE),
+            allowed_mentions=allowed_mentions,
+            sender_permissions=perms,
+            reply_to=reply_to,
         )
 
     async def send_dm(self, member: Member, content: str) -> Message:
@@ -631,8 +741,9 @@ class Driver:
                 raise DriverError("only the invoking member sees that modal")
             ch = self.world.channels[source.interaction.channel_id]
             message = self.world.find_message(source.interaction.message_id or 0)
+            trigger: Interaction | None = source.interaction
         else:
-            modal, ch, message = source, self._default_channel(member), None
+            modal, ch, message, trigger = source, self._default_channel(member), None, None
         unknown = set(values)
         comps = []
 
@@ -680,7 +791,151 @@ class Driver:
         if unknown:
             raise DriverError(f"modal has no inputs {sorted(unknown)}")
         data = {"custom_id": modal["custom_id"], "components": comps}
-        return self._dispatch_interaction(member, ch, 5, data, message)
+        result = self._dispatch_interaction(member, ch, 5, data, message)
+        result.interaction.triggered_by = trigger
+        return result
+
+    # ================================================================ scheduled events
+    async def create_scheduled_event(
+        self,
+        name: str,
+        start: dt.datetime,
+        *,
+        channel: Channel | None = None,
+        end: dt.datetime | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        creator: Member | None = None,
+    ) -> ScheduledEvent:
+        """An event a person made in the client: in ``channel`` (voice or stage), or
+        external at ``location`` (then ``end`` is required, as Discord requires)."""
+        from .rest_events import CHANNEL_TYPE, EXTERNAL, STAGE, VOICE, emit_event
+
+        if channel is None:
+            if not location or end is None:
+                raise DriverError("an external event needs a location and an end time")
+            etype = EXTERNAL
+        else:
+            etype = STAGE if channel.type == CHANNEL_TYPE[STAGE] else VOICE
+            if channel.type != CHANNEL_TYPE[etype]:
+                raise DriverError(f"#{channel.name} is neither a voice nor a stage channel")
+        owner = self.guild.members[self.guild.owner_id]
+        event = ScheduledEvent(
+            new_snowflake(),
+            self.guild.id,
+            name,
+            etype,
+            start.astimezone(dt.UTC).isoformat(),
+            (creator or owner).user,
+            channel_id=channel.id if channel else None,
+            scheduled_end_time=end.astimezone(dt.UTC).isoformat() if end else None,
+            description=description,
+            entity_metadata={"location": location} if etype == EXTERNAL else None,
+        )
+        self.guild.scheduled_events[event.id] = event
+        emit_event(self.world, "GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    def scheduled_events(self, *, include_finished: bool = True) -> list[ScheduledEvent]:
+        return [e for e in self.guild.live_events() if include_finished or not e.finished]
+
+    def scheduled_event(self, name: str) -> ScheduledEvent:
+        for event in self.guild.live_events():
+            if event.name == name:
+                return event
+        raise KeyError(f"no scheduled event named {name!r}")
+
+    def interested(self, event: ScheduledEvent) -> list[Member]:
+        """Members who pressed "Interested", in the order they did."""
+        return [self.guild.members[u] for u in event.interested if u in self.guild.members]
+
+    def _can_see_event(self, member: Member, event: ScheduledEvent) -> bool:
+        if event.channel_id is None:
+            return True
+        channel = self.world.channel(event.channel_id)
+        return channel is not None and self.can_view(member, channel)
+
+    async def mark_interested(self, member: Member, event: ScheduledEvent) -> None:
+        """``member`` presses Discord's own *Interested* (GUILD_SCHEDULED_EVENT_USER_ADD)."""
+        from .rest_events import GUILD_SCHEDULED_EVENTS
+
+        if event.deleted or event.finished:
+            raise DriverError(f"event {event.name!r} is over")
+        if not self._can_see_event(member, event):
+            raise DriverError(f"{member.name} cannot see event {event.name!r}")
+        if member.id in event.interested:
+            return
+        event.interested.append(member.id)
+        self.world.emit(
+            Event(
+                "GUILD_SCHEDULED_EVENT_USER_ADD", self._rsvp(event, member), GUILD_SCHEDULED_EVENTS
+            )
+        )
+
+    async def unmark_interested(self, member: Member, event: ScheduledEvent) -> None:
+        """``member`` presses *Interested* again (GUILD_SCHEDULED_EVENT_USER_REMOVE)."""
+        from .rest_events import GUILD_SCHEDULED_EVENTS
+
+        if member.id not in event.interested:
+            return
+        event.interested.remove(member.id)
+        self.world.emit(
+            Event(
+                "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+                self._rsvp(event, member),
+                GUILD_SCHEDULED_EVENTS,
+            )
+        )
+
+    def _rsvp(self, event: ScheduledEvent, member: Member) -> dict[str, Any]:
+        return {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(member.id),
+            "guild_id": str(self.guild.id),
+        }
+
+    async def _set_status(self, event: ScheduledEvent, status: int) -> ScheduledEvent:
+        from .rest_events import TRANSITIONS, emit_event
+
+        if event.deleted or status not in TRANSITIONS.get(event.status, set()):
+            raise DriverError(f"event {event.name!r} cannot go from {event.status} to {status}")
+        event.status = status
+        emit_event(self.world, "GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return event
+
+    async def start_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """A moderator presses *Start* (SCHEDULED -> ACTIVE)."""
+        return await self._set_status(event, 2)
+
+    async def end_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """The event ends (ACTIVE -> COMPLETED): *End Event*, or the last person leaves."""
+        return await self._set_status(event, 3)
+
+    async def cancel_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """A moderator cancels it (SCHEDULED -> CANCELED)."""
+        return await self._set_status(event, 4)
+
+    async def run_event_automation(self) -> list[ScheduledEvent]:
+        """What Discord does by itself at the current (Discord) time, per "Guild Scheduled
+        Event Status Update Automation": external events start at their start time and end
+        at their end time; an event still SCHEDULED ``AUTO_CANCEL_AFTER`` past its start is
+        canceled ("on the order of hours": 2 h is the emulator's figure). Returns the
+        events changed. Voice and stage events never start by themselves."""
+        from .rest_events import AUTO_CANCEL_AFTER, EXTERNAL
+
+        changed = []
+        moment = now()
+        for event in self.guild.live_events():
+            start = dt.datetime.fromisoformat(event.scheduled_start_time).timestamp()
+            end_raw = event.scheduled_end_time
+            end = dt.datetime.fromisoformat(end_raw).timestamp() if end_raw else None
+            if event.entity_type == EXTERNAL and event.status == 1 and moment >= start:
+                changed.append(await self._set_status(event, 2))
+            if event.entity_type == EXTERNAL and event.status == 2 and end and moment >= end:
+                changed.append(await self._set_status(event, 3))
+            elif event.status == 1 and moment >= start + AUTO_CANCEL_AFTER:
+                changed.append(await self._set_status(event, 4))
+        return changed
 
     # ================================================================ inspection
     def channels(self, type: int | None = None) -> list[Channel]:
@@ -761,6 +1016,26 @@ class Driver:
 
     def forum_posts(self, forum: Channel) -> list[Channel]:
         return self.threads(forum)
+
+    def notifications(self, member: Member, channel: Channel | None = None) -> list[Notification]:
+        """Every ping ``member`` received (oldest first), optionally only in ``channel``.
+
+        Pings follow Discord's rules, not the raw text: ``allowed_mentions``, the role's
+        ``mentionable`` flag or the sender's Mention Everyone, and the member being able to
+        view the channel (see :mod:`tests.emulator.mentions`)."""
+        found = []
+        for channel_id, msgs in self.world.messages.items():
+            if channel is not None and channel_id != channel.id:
+                continue
+            for m in msgs.values():
+                if not m.deleted and member.id in m.pinged:
+                    found.append(Notification(m, m.pinged[member.id], bool(m.flags & 4096)))
+        return sorted(found, key=lambda n: n.message.id)
+
+    def was_pinged(self, member: Member, message: Message) -> bool:
+        """True when ``message`` notified ``member``."""
+        current = self.world.find_message(message.id) or message
+        return member.id in current.pinged
 
     def pins(self, channel: Channel) -> list[Message]:
         return [m for m in self.messages(channel) if m.pinned]

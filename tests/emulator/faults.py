@@ -46,6 +46,7 @@ class Faults:
     """
 
     _failures: list[_Failure] = field(default_factory=list)
+    _after_apply: list[_Failure] = field(default_factory=list)
     _delays: list[_Delay] = field(default_factory=list)
     injected: int = 0
 
@@ -68,12 +69,39 @@ class Faults:
             _Failure(method.upper(), route, status, count, retry_after, code, is_global)
         )
 
+    def fail_after_apply(
+        self, method: str, route: str, status: int = 500, count: int = 1, code: int = 0
+    ) -> None:
+        """Discord applied the request but answered with ``status`` (a 5xx, usually).
+
+        The next ``count`` matching requests that succeed are carried out (the message is
+        posted, the channel created, the event emitted) and only then answered with the
+        error. discord.py retries 500, 502, 504 and 524 after sleeping 1 s, so the retry
+        creates a second copy unless the bot looks before it creates again. Requests the
+        emulator refuses (4xx) are answered as usual and do not use up the fault. The
+        transcript entry keeps what was applied in ``entry.applied``.
+        """
+        if status < 500:
+            raise ValueError("fail_after_apply models a server error: use a 5xx status")
+        self._after_apply.append(_Failure(method.upper(), route, status, count, 0.0, code, False))
+
+    def take_after_apply(self, method: str, template: str, path: str) -> _Failure | None:
+        for f in self._after_apply:
+            if f.remaining > 0 and _matches(f.pattern, method, f.method, template, path):
+                f.remaining -= 1
+                self.injected += 1
+                if f.remaining == 0:
+                    self._after_apply.remove(f)
+                return f
+        return None
+
     def delay(self, route: str, seconds: float, method: str = "*") -> None:
         """Delay every matching response by ``seconds`` (until ``clear()``)."""
         self._delays.append(_Delay(method.upper(), route, seconds))
 
     def clear(self) -> None:
         self._failures.clear()
+        self._after_apply.clear()
         self._delays.clear()
 
     def take_failure(self, method: str, template: str, path: str) -> _Failure | None:

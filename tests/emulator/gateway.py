@@ -47,6 +47,7 @@ class Connection:
     outbox: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
     session: Session | None = None
     heartbeats: int = 0
+    acks: int = 0
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -70,6 +71,8 @@ class Gateway:
         self.connections: set[Connection] = set()
         self.identifies = 0
         self.resumes = 0
+        self.heartbeats = 0
+        self.acks = 0
         #: (op, data) received from clients, for tests
         self.received: list[tuple[int, Any]] = []
         self.close_codes: list[int] = []
@@ -153,7 +156,14 @@ class Gateway:
         self.received.append((op, data))
         if op == HEARTBEAT:
             conn.heartbeats += 1
-            self._send(conn, {"op": HEARTBEAT_ACK, "d": None})
+            self.heartbeats += 1
+            # Discord's ACK comes back one network round trip later. Answering at once (on
+            # localhost, from another process) lets the ACK overtake discord.py's keep-alive
+            # thread, which records the send time only after the send completes: it then
+            # measures the whole interval as latency and logs "Can't keep up ... 41.3s
+            # behind" every interval. See README.md, "Gateway".
+            delay = self.emu.heartbeat_ack_delay
+            asyncio.get_running_loop().call_later(delay, self._ack, conn)
         elif op == IDENTIFY:
             self._identify(conn, data or {})
         elif op == RESUME:
@@ -164,6 +174,19 @@ class Gateway:
             pass
         else:
             self._close(conn, 4001, "Unknown opcode")
+
+    def _ack(self, conn: Connection) -> None:
+        if conn.closed.is_set():
+            return
+        conn.acks += 1
+        self.acks += 1
+        self._send(conn, {"op": HEARTBEAT_ACK})
+
+    def request_heartbeat(self) -> None:
+        """Send op 1 (Heartbeat) to every live socket: the client must heartbeat at once
+        (Gateway, "Heartbeat Requests")."""
+        for conn in list(self.connections):
+            self._send(conn, {"op": HEARTBEAT, "d": None})
 
     def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
         if conn.session is not None:

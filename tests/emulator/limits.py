@@ -78,21 +78,67 @@ def _check_embed(embed: dict[str, Any], p: str) -> tuple[list[Problem], int]:
     return problems, size
 
 
+SELECTS = frozenset({3, 5, 6, 7, 8})
+
+
 def check_components(rows: list[Any], field: str, max_rows: int = 5) -> list[Problem]:
-    """Classic (non-V2) layout: <=5 action rows, <=25 select options."""
+    """Classic (non-V2) layout (Component Reference, "Action Row", "Button", "Anatomy of a
+    Component"): <=5 action rows; a row holds up to 5 buttons or a single select, never
+    both; <=25 select options; buttons other than link and premium have a ``custom_id``
+    and no ``url``, link buttons a ``url`` and no ``custom_id``; ``custom_id``s are unique
+    within the message."""
     problems: list[Problem] = []
     if len(rows) > max_rows:
         problems.append(_too_long(field, max_rows))
+    seen: set[str] = set()
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             continue
-        children = row.get("components") or []
+        children = [c for c in row.get("components") or [] if isinstance(c, dict)]
         if row.get("type") == 1 and len(children) > 5:
             problems.append(_too_long(f"{field}.{i}.components", 5))
+        selects = [c for c in children if c.get("type") in SELECTS]
+        if row.get("type") == 1 and selects and len(children) > 1:
+            problems.append(
+                (
+                    f"{field}.{i}.components",
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "A select menu takes a whole action row.",
+                )
+            )
         for j, child in enumerate(children):
-            if isinstance(child, dict) and len(child.get("options") or []) > 25:
-                problems.append(_too_long(f"{field}.{i}.components.{j}.options", 25))
+            where = f"{field}.{i}.components.{j}"
+            if len(child.get("options") or []) > 25:
+                problems.append(_too_long(f"{where}.options", 25))
+            if child.get("type") == 2:
+                problems += _check_button(child, where)
+            custom_id = child.get("custom_id")
+            if isinstance(custom_id, str):
+                if custom_id in seen:
+                    problems.append(
+                        (
+                            f"{where}.custom_id",
+                            "COMPONENT_CUSTOM_ID_DUPLICATED",
+                            "Component custom id cannot be duplicated",
+                        )
+                    )
+                seen.add(custom_id)
     return problems
+
+
+def _check_button(button: dict[str, Any], where: str) -> list[Problem]:
+    style = button.get("style")
+    if style == 5:
+        if not button.get("url") or button.get("custom_id"):
+            return [(where, "BUTTON_COMPONENT_URL_REQUIRED", "A link button needs a url only.")]
+        return []
+    if style == 6:
+        return []
+    if not button.get("custom_id") or button.get("url"):
+        return [
+            (where, "BUTTON_COMPONENT_CUSTOM_ID_REQUIRED", "This button needs a custom_id only.")
+        ]
+    return []
 
 
 def check_modal(data: dict[str, Any]) -> list[Problem]:

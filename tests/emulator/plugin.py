@@ -6,9 +6,12 @@ Load with ``pytest_plugins = ["tests.emulator.plugin"]`` (tests/conftest.py).
 * If the spec file is missing, validation is skipped and a notice is printed in
   the report header and the terminal summary; with ``CI=true`` that is an error
   at session start instead.
-* At teardown a test fails if the emulator recorded spec violations or requests
-  to unknown routes (call ``emulator.take_violations()`` /
-  ``emulator.take_unknown_routes()`` in tests that provoke them on purpose).
+* Every emulator the fixtures make enforces Discord's rate limits
+  (``RateLimits.for_tests()``); a test turns them off only with
+  ``RateLimits.off(reason=...)``.
+* At teardown a test fails if the emulator recorded requests or answers that break the
+  spec, or requests to unknown routes (call ``emulator.take_violations()`` /
+  ``take_response_violations()`` / ``take_unknown_routes()`` in tests that provoke them).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from .ratelimit import RateLimits
 from .server import DiscordEmulator
 from .spec import SPEC_ENV, SPEC_SOURCE, default_spec_path, load_spec
 
@@ -66,6 +70,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def _problems(emu: DiscordEmulator) -> list[str]:
     lines = [f"spec violation: {v}" for v in emu.violations]
+    lines += [f"emulator answer breaks the spec: {v}" for v in emu.response_violations]
     lines += [f"request to unknown route: {e.method} {e.path}" for e in emu.unknown_routes]
     lines += [f"emulator internal error: {e}" for e in emu.internal_errors]
     return lines
@@ -86,6 +91,9 @@ async def emulator_factory() -> AsyncIterator[EmulatorFactory]:
     async def make(**kwargs: Any) -> DiscordEmulator:
         kwargs.setdefault("spec", spec)
         kwargs.setdefault("heartbeat_interval", 5.0)
+        # Discord's limits are on for every test (windows scaled, see RateLimits.for_tests);
+        # a test turns them off only with RateLimits.off(reason=...).
+        kwargs.setdefault("rate_limits", RateLimits.for_tests())
         emu = DiscordEmulator(**kwargs)
         await emu.start()
         made.append(emu)

@@ -20,7 +20,7 @@ from . import errors as E
 from . import permissions as P
 from .errors import ApiError, invalid_form
 from .spec import PathIndex
-from .state import Channel, Guild, Member, Overwrite, User, new_snowflake
+from .state import Channel, Guild, Member, Overwrite, User, iso_now, new_snowflake
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -193,6 +193,10 @@ async def application_info(ctx: Context) -> Result:
         "bot_require_code_grant": False,
         "verify_key": "0" * 64,
         "flags": emu.application_flags,
+        "flags_new": str(emu.application_flags),
+        "approximate_user_authorization_count": 0,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": [],
         "owner": emu.owner.payload(),
         "team": None,
         "bot": ctx.bot.payload(),
@@ -298,20 +302,65 @@ def _parse_overwrites(ctx: Context, guild: Guild, raw: Any) -> list[Overwrite]:
     return out
 
 
-def _check_overwrite_grant(
-    ctx: Context, guild: Guild, overwrites: list[Overwrite], reference: Channel | None
-) -> None:
-    """Bots may only allow/deny permissions they hold themselves (unless ADMINISTRATOR)."""
+def _changed_bits(old: Overwrite | None, new: Overwrite) -> int:
+    """The bits an overwrite request allows or denies anew (or stops allowing/denying)."""
+    if old is None:
+        return new.allow | new.deny
+    return (old.allow ^ new.allow) | (old.deny ^ new.deny)
+
+
+def _manage_roles_overwrite(guild: Guild, member: Member, channel: Channel) -> bool:
+    """True when an overwrite in ``channel`` allows MANAGE_ROLES ("Manage Permissions") to
+    ``member``: its own member overwrite, one of its roles', or @everyone's."""
+    for ow in channel.overwrites.values():
+        applies = (ow.type == 1 and ow.id == member.id) or (
+            ow.type == 0 and (ow.id == guild.id or ow.id in member.roles)
+        )
+        if applies and ow.allow & P.MANAGE_ROLES:
+            return True
+    return False
+
+
+def _check_overwrites_on_create(ctx: Context, guild: Guild, overwrites: list[Overwrite]) -> None:
+    """Create Guild Channel: "only permissions your bot has in the guild can be
+    allowed/denied. Setting MANAGE_ROLES permission in channels is only possible for guild
+    administrators" (Guild resource; change log 2021-01-22)."""
     if not overwrites:
         return
     gperms = ctx.guild_perms(guild)
-    if gperms & P.ADMINISTRATOR:
+    if gperms == P.ALL:  # administrator (or owner)
         return
-    held = ctx.perms(reference) if reference is not None else gperms
-    if not (held | gperms) & P.MANAGE_ROLES:
+    if not gperms & P.MANAGE_ROLES:
         raise ApiError(E.MISSING_PERMISSIONS)
     for ow in overwrites:
-        if (ow.allow | ow.deny) & ~held:
+        bits = ow.allow | ow.deny
+        if bits & P.MANAGE_ROLES or bits & ~gperms:
+            raise ApiError(E.MISSING_PERMISSIONS)
+
+
+def _check_overwrites_on_edit(
+    ctx: Context, guild: Guild, channel: Channel, overwrites: list[Overwrite]
+) -> None:
+    """Modify Channel / Edit Channel Permissions: MANAGE_ROLES is required; "only
+    permissions your bot has in the guild or parent channel (if applicable) can be
+    allowed/denied (unless your bot has a MANAGE_ROLES overwrite in the channel)"; setting
+    MANAGE_ROLES itself only for administrators or with that overwrite (change log
+    2021-01-22). Only what a request changes is checked; removals need MANAGE_ROLES only."""
+    gperms = ctx.guild_perms(guild)
+    if gperms == P.ALL:
+        return
+    if not P.has(ctx.perms(channel), P.MANAGE_ROLES):
+        raise ApiError(E.MISSING_PERMISSIONS)
+    me = guild.members[ctx.bot.id]
+    if _manage_roles_overwrite(guild, me, channel):
+        return
+    held = gperms
+    parent = ctx.world.channel(channel.parent_id) if channel.parent_id else None
+    if parent is not None:
+        held |= ctx.perms(parent)
+    for ow in overwrites:
+        changed = _changed_bits(channel.overwrites.get(ow.id), ow)
+        if changed & P.MANAGE_ROLES or changed & ~held:
             raise ApiError(E.MISSING_PERMISSIONS)
 
 
@@ -331,12 +380,11 @@ async def create_channel(ctx: Context) -> Result:
             raise invalid_form(
                 [("parent_id", "CHANNEL_PARENT_INVALID", "Category does not exist.")]
             )
-    reference = parent
     perms = ctx.perms(parent) if parent is not None else ctx.guild_perms(guild)
     if not P.has(perms, P.MANAGE_CHANNELS):
         raise ApiError(E.MISSING_PERMISSIONS)
     overwrites = _parse_overwrites(ctx, guild, body.get("permission_overwrites"))
-    _check_overwrite_grant(ctx, guild, overwrites, reference)
+    _check_overwrites_on_create(ctx, guild, overwrites)
     if len(guild.live_channels()) >= ctx.emu.max_guild_channels:
         raise ApiError(
             E.MAX_CHANNELS,
@@ -359,6 +407,7 @@ async def create_channel(ctx: Context) -> Result:
         # Discord syncs a new child's overwrites with its category when none are given
         # (discord.py sends an empty list in that case).
         overwrites = [Overwrite(o.id, o.type, o.allow, o.deny) for o in parent.overwrites.values()]
+    flags = _channel_flags(ctype, body.get("flags"))
     ch = ctx.world.create_channel(
         guild,
         body.get("name", ""),
@@ -369,11 +418,86 @@ async def create_channel(ctx: Context) -> Result:
         position=body.get("position"),
         nsfw=bool(body.get("nsfw")),
         rate_limit_per_user=body.get("rate_limit_per_user") or 0,
-        available_tags=[
-            {**t, "id": str(new_snowflake())} for t in body.get("available_tags") or []
-        ],
+        available_tags=forum_tags(body.get("available_tags"), []),
+        flags=flags,
+        default_auto_archive_duration=body.get("default_auto_archive_duration"),
     )
     return 201, ch.payload()
+
+
+REQUIRE_TAG = 1 << 4
+PINNED_THREAD = 1 << 1
+FORUM_TYPES = (15, 16)
+
+
+def _channel_flags(ctype: int, raw: Any) -> int:
+    """Channel flags a request may set: REQUIRE_TAG only on forum and media channels
+    (Channel resource, "Channel Flags")."""
+    flags = int(raw or 0)
+    if flags & REQUIRE_TAG and ctype not in FORUM_TYPES:
+        raise invalid_form(
+            [("flags", "CHANNEL_FLAGS_INVALID", "REQUIRE_TAG is only for forum channels.")]
+        )
+    return flags
+
+
+def forum_tags(raw: Any, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``available_tags`` of a create or edit, as stored (Channel resource, "Forum Tag
+    Object"): names of 0-20 characters, unique (40061); at most one of ``emoji_id`` and
+    ``emoji_name``; a tag sent with a known ``id`` keeps it, others get a new one."""
+    known = {str(t["id"]) for t in existing}
+    tags: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for i, tag in enumerate(raw or []):
+        if not isinstance(tag, dict):
+            continue
+        name = str(tag.get("name") or "")
+        if len(name) > 20:
+            raise invalid_form(
+                [(f"available_tags.{i}.name", "BASE_TYPE_MAX_LENGTH", "Must be 20 or fewer.")]
+            )
+        if name in names:
+            raise ApiError(E.TAG_NAMES_UNIQUE)
+        names.add(name)
+        if tag.get("emoji_id") and tag.get("emoji_name"):
+            raise invalid_form(
+                [
+                    (
+                        f"available_tags.{i}",
+                        "TAG_EMOJI_EXCLUSIVE",
+                        "Only one of emoji_id and emoji_name may be set.",
+                    )
+                ]
+            )
+        tid = str(tag["id"]) if tag.get("id") is not None and str(tag["id"]) in known else None
+        tags.append(
+            {
+                "id": tid or str(new_snowflake()),
+                "name": name,
+                "moderated": bool(tag.get("moderated")),
+                "emoji_id": str(tag["emoji_id"]) if tag.get("emoji_id") else None,
+                "emoji_name": tag.get("emoji_name") or None,
+            }
+        )
+    return tags
+
+
+def check_applied_tags(
+    ctx: Context, forum: Channel, raw: Any, perms: int, field_name: str = "applied_tags"
+) -> list[int]:
+    """``applied_tags`` of a forum post or post edit: known tags of that forum, moderated
+    ones only with MANAGE_THREADS, and at least one when the forum has REQUIRE_TAG (40067,
+    "A tag is required to create a forum post in this channel")."""
+    tags = {int(t["id"]): t for t in forum.available_tags}
+    applied = [int(t) for t in raw or []]
+    for i, tid in enumerate(applied):
+        if tid not in tags:
+            raise invalid_form([(f"{field_name}.{i}", "BASE_TYPE_CHOICES", "Unknown tag.")])
+        if tags[tid]["moderated"] and not P.has(perms, P.MANAGE_THREADS):
+            raise ApiError(E.MISSING_PERMISSIONS)
+    if forum.flags & REQUIRE_TAG and not applied:
+        raise ApiError(E.TAG_REQUIRED)
+    return applied
 
 
 # =========================================================================== channels
@@ -390,33 +514,11 @@ async def edit_channel(ctx: Context) -> Result:
     if guild is None:
         raise ApiError(E.WRONG_CHANNEL_TYPE)
     if ch.is_thread:
-        perms = ctx.perms(ch)
-        if not (ch.owner_id == ctx.bot.id or P.has(perms, P.MANAGE_THREADS)):
-            raise ApiError(E.MISSING_PERMISSIONS)
-        if (
-            ch.archived
-            and body.get("archived") is not False
-            and not (set(body) <= {"archived", "locked"})
-        ):
-            raise ApiError(E.THREAD_ARCHIVED)
-        for key in (
-            "name",
-            "archived",
-            "locked",
-            "invitable",
-            "auto_archive_duration",
-            "rate_limit_per_user",
-        ):
-            if key in body and body[key] is not None:
-                setattr(ch, key, body[key])
-        if "applied_tags" in body:
-            ch.applied_tags = [int(t) for t in body["applied_tags"] or []]
-        ctx.world.channel_updated(ch)
-        return 200, ch.payload()
+        return _edit_thread(ctx, ch, body)
     ctx.require(ch, P.MANAGE_CHANNELS)
     if "permission_overwrites" in body:
         overwrites = _parse_overwrites(ctx, guild, body["permission_overwrites"])
-        _check_overwrite_grant(ctx, guild, overwrites, ch)
+        _check_overwrites_on_edit(ctx, guild, ch, overwrites)
         ch.overwrites = {o.id: o for o in overwrites}
     if "parent_id" in body:
         pid = body["parent_id"]
@@ -433,8 +535,69 @@ async def edit_channel(ctx: Context) -> Result:
     for key in ("topic", "nsfw", "rate_limit_per_user", "position"):
         if key in body and body[key] is not None:
             setattr(ch, key, body[key])
+    if body.get("flags") is not None:
+        ch.flags = _channel_flags(ch.type, body["flags"])
+    if "available_tags" in body and body["available_tags"] is not None:
+        if ch.type not in FORUM_TYPES:
+            raise ApiError(E.WRONG_CHANNEL_TYPE)
+        ch.available_tags = forum_tags(body["available_tags"], ch.available_tags)
+    if "default_auto_archive_duration" in body:
+        ch.default_auto_archive_duration = body["default_auto_archive_duration"]
     ctx.world.channel_updated(ch)
     return 200, ch.payload()
+
+
+def _edit_thread(ctx: Context, th: Channel, body: dict[str, Any]) -> Result:
+    """Modify Channel (Thread) and the Threads topic, "Editing & Deleting Threads": name,
+    archived, auto_archive_duration (and tags) need MANAGE_THREADS or being the creator;
+    locked and rate_limit_per_user need MANAGE_THREADS; unarchiving a thread that stays
+    locked needs the creator or MANAGE_THREADS; an archived thread only takes unarchiving
+    (50083 otherwise)."""
+    perms = ctx.perms(th)
+    moderator = P.has(perms, P.MANAGE_THREADS)
+    creator = th.owner_id == ctx.bot.id
+    given = {k for k, v in body.items() if v is not None}
+    if given & {"locked", "rate_limit_per_user"} and not moderator:
+        raise ApiError(E.MISSING_PERMISSIONS)
+    owner_fields = {"name", "auto_archive_duration", "applied_tags", "invitable", "flags"}
+    if given & owner_fields and not (moderator or creator):
+        raise ApiError(E.MISSING_PERMISSIONS)
+    if "archived" in given:
+        unarchiving = body["archived"] is False
+        stays_locked = th.locked and body.get("locked") is not False
+        if unarchiving and not stays_locked:
+            ok = moderator or creator or P.has(perms, P.SEND_MESSAGES_IN_THREADS)
+        else:
+            ok = moderator or creator
+        if not ok:
+            raise ApiError(E.MISSING_PERMISSIONS)
+    if th.archived and body.get("archived") is not False and not given <= {"archived", "locked"}:
+        raise ApiError(E.THREAD_ARCHIVED)
+    if "invitable" in given and th.type != 12:
+        raise invalid_form(
+            [("invitable", "THREAD_INVITABLE_INVALID", "Only private threads are invitable.")]
+        )
+    parent = ctx.world.channel(th.parent_id or 0)
+    if "applied_tags" in body:
+        if parent is None or parent.type not in FORUM_TYPES:
+            raise ApiError(E.WRONG_CHANNEL_TYPE)
+        th.applied_tags = check_applied_tags(ctx, parent, body["applied_tags"], perms)
+    if "flags" in given:
+        flags = int(body["flags"])
+        if flags & PINNED_THREAD and (parent is None or parent.type not in FORUM_TYPES):
+            raise invalid_form(
+                [("flags", "CHANNEL_FLAGS_INVALID", "PINNED is only for forum posts.")]
+            )
+        th.flags = flags
+    for key in ("name", "archived", "locked", "invitable", "auto_archive_duration"):
+        if key in given:
+            setattr(th, key, body[key])
+    if "rate_limit_per_user" in given:
+        th.rate_limit_per_user = body["rate_limit_per_user"]
+    if "archived" in given:
+        th.archive_timestamp = iso_now()
+    ctx.world.channel_updated(th)
+    return 200, th.payload()
 
 
 @route("DELETE", "/channels/{channel_id}")
@@ -457,7 +620,7 @@ async def put_overwrite(ctx: Context) -> Result:
     oid = ctx.snowflake("overwrite_id", E.UNKNOWN_ROLE)
     body = ctx.json
     [ow] = _parse_overwrites(ctx, guild, [{**body, "id": oid}])
-    _check_overwrite_grant(ctx, guild, [ow], ch)
+    _check_overwrites_on_edit(ctx, guild, ch, [ow])
     ch.overwrites[oid] = ow
     ctx.world.channel_updated(ch)
     return 204, None
@@ -469,7 +632,7 @@ async def delete_overwrite(ctx: Context) -> Result:
     guild = ctx.world.guild_of(ch)
     if guild is None:
         raise ApiError(E.WRONG_CHANNEL_TYPE)
-    if not P.has(ctx.perms(ch) | ctx.guild_perms(guild), P.MANAGE_ROLES):
+    if not P.has(ctx.perms(ch), P.MANAGE_ROLES):
         raise ApiError(E.MISSING_PERMISSIONS)
     if ch.overwrites.pop(ctx.snowflake("overwrite_id", E.UNKNOWN_ROLE), None) is not None:
         ctx.world.channel_updated(ch)
@@ -633,6 +796,12 @@ async def edit_role(ctx: Context) -> Result:
         if body.get(key) is not None:
             setattr(role, key, body[key])
     if body.get("permissions") is not None:
+        # Permissions, "Permission Hierarchy": a bot "can only grant permissions it has"
+        # to roles it edits.
+        gperms = ctx.guild_perms(guild)
+        granted = int(body["permissions"]) & ~role.permissions
+        if granted & ~gperms and gperms != P.ALL:
+            raise ApiError(E.MISSING_PERMISSIONS)
         role.permissions = int(body["permissions"])
     ctx.world.emit(
         Event("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, GUILDS)
@@ -657,4 +826,4 @@ async def delete_role(ctx: Context) -> Result:
     return 204, None
 
 
-from . import rest_interactions, rest_messages  # noqa: E402,F401  (register their routes)
+from . import rest_events, rest_interactions, rest_messages  # noqa: E402,F401  (their routes)

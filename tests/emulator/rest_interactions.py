@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from . import errors as E
-from . import limits
+from . import limits, mentions
 from .errors import ApiError, invalid_form
 from .rest import Context, Result, route
 from .rest_messages import check_message_body, make_attachments
@@ -48,7 +48,8 @@ def _make_command(
         "description": body.get("description", "") if ctype == 1 else "",
         "description_localizations": body.get("description_localizations"),
         "options": body.get("options") or [],
-        "default_member_permissions": body.get("default_member_permissions"),
+        # Discord answers permission bit sets as strings, whatever the request used
+        "default_member_permissions": _bitfield(body.get("default_member_permissions")),
         "nsfw": bool(body.get("nsfw")),
         "contexts": body.get("contexts"),
         "integration_types": body.get("integration_types") or [0],
@@ -58,6 +59,10 @@ def _make_command(
     else:
         data["dm_permission"] = body.get("dm_permission", True)
     return data
+
+
+def _bitfield(value: Any) -> str | None:
+    return None if value is None else str(int(value))
 
 
 def _check_unique(commands: list[dict[str, Any]]) -> None:
@@ -113,7 +118,7 @@ for _base in (
     async def edit_command(ctx: Context) -> Result:
         cmd = _find_command(ctx)
         for k, v in ctx.json.items():
-            cmd[k] = v
+            cmd[k] = _bitfield(v) if k == "default_member_permissions" else v
         cmd["version"] = str(new_snowflake())
         return 200, cmd
 
@@ -158,18 +163,7 @@ def _response_message(
     ctx: Context, inter: Interaction, data: dict[str, Any], *, flags: int, msg_type: int
 ) -> Message:
     ch = ctx.world.channels[inter.channel_id]
-    meta = {
-        "id": str(inter.id),
-        "type": inter.type,
-        "user": inter.user.payload(),
-        "authorizing_integration_owners": {"0": str(inter.guild_id)}
-        if inter.guild_id
-        else {"1": str(inter.user.id)},
-    }
-    if inter.type == 2:
-        meta["name"] = inter.data.get("name")
-    if inter.message_id is not None:
-        meta["interacted_message_id"] = str(inter.message_id)
+    meta = inter.metadata()
     return ctx.world.post_message(
         ch,
         ctx.bot,
@@ -183,6 +177,8 @@ def _response_message(
         interaction_id=inter.id,
         webhook_id=ctx.emu.application_id,
         interaction_metadata=meta,
+        allowed_mentions=data.get("allowed_mentions"),
+        default_parse=mentions.PARSE_USERS,
     )
 
 
@@ -214,6 +210,12 @@ async def interaction_callback(ctx: Context) -> Result:
         )
     if rtype in (4, 7):
         check_message_body(data, "data.", creating=rtype == 4, has_files=bool(ctx.files))
+    if rtype == 5 and (data.get("flags") or 0) & ~EPHEMERAL:
+        # "If you create a callback with the type DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE the
+        # only valid message flag you may use is EPHEMERAL" (Receiving and Responding)
+        raise invalid_form(
+            [("data.flags", "INTERACTION_FLAGS_INVALID", "Only EPHEMERAL may be set.")]
+        )
     if rtype == 9:
         problems = limits.check_modal(data)
         if problems:
@@ -265,7 +267,9 @@ async def interaction_callback(ctx: Context) -> Result:
             response_message_ephemeral=bool(msg.flags & EPHEMERAL),
         )
     out: dict[str, Any] = {"interaction": info}
-    if msg is not None and rtype in (4, 5, 7):
+    if msg is not None and rtype in (4, 7):
+        # Receiving and Responding, "Interaction Callback Resource Object": a message is
+        # only present for CHANNEL_MESSAGE_WITH_SOURCE and UPDATE_MESSAGE.
         out["resource"] = {"type": rtype, "message": ctx.world.rest_payload(msg)}
     return 200, out
 
@@ -303,7 +307,7 @@ async def followup(ctx: Context) -> Result:
         atts = make_attachments(ctx, original.channel_id, body)
         if atts is not None:
             changes["attachments"] = atts
-        msg = ctx.world.edit_message(original, changes)
+        msg = ctx.world.edit_message(original, changes, notify=True)
     else:
         msg = _response_message(
             ctx, inter, body, flags=flags & (EPHEMERAL | 4 | 4096 | 32768), msg_type=0
@@ -333,14 +337,15 @@ for _tmpl in (
         body = ctx.json
         check_message_body(body, creating=False)
         changes = dict(body)
-        if msg.flags & LOADING:
+        completing = bool(msg.flags & LOADING)
+        if completing:
             changes["flags"] = msg.flags & ~LOADING
         else:
             changes.pop("flags", None)
         atts = make_attachments(ctx, msg.channel_id, body, msg.attachments)
         if atts is not None:
             changes["attachments"] = atts
-        ctx.world.edit_message(msg, changes)
+        ctx.world.edit_message(msg, changes, notify=completing)
         return 200, ctx.world.rest_payload(msg)
 
     @route("DELETE", _tmpl, auth=False)

@@ -5,15 +5,16 @@ Registered on the shared router from :mod:`rest`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from . import errors as E
-from . import limits
+from . import limits, mentions
 from . import permissions as P
 from .errors import ApiError, invalid_form
-from .rest import Context, Result, route
-from .state import Channel, Guild, Message, new_snowflake
+from .rest import Context, Result, check_applied_tags, route
+from .state import Channel, Guild, Message, new_snowflake, now
 
 
 # =========================================================================== messages
@@ -64,6 +65,7 @@ def check_message_body(
     body: dict[str, Any], prefix: str = "", *, creating: bool = True, has_files: bool = False
 ) -> None:
     problems = limits.check_message(body, prefix)
+    problems += mentions.check_allowed_mentions(body.get("allowed_mentions"), prefix)
     if problems:
         raise invalid_form(problems)
     if creating and not (
@@ -95,7 +97,9 @@ def _writable_channel(ctx: Context, ch: Channel, body: dict[str, Any]) -> None:
         shares_guild = recipient is not None and any(
             recipient.id in g.members and ctx.bot.id in g.members for g in ctx.world.guilds.values()
         )
-        if member_dm_closed or not shares_guild:
+        if not shares_guild:
+            raise ApiError(E.NO_MUTUAL_GUILDS)
+        if member_dm_closed:
             raise ApiError(E.CANNOT_DM)
         return
     if ch.is_thread:
@@ -103,7 +107,9 @@ def _writable_channel(ctx: Context, ch: Channel, body: dict[str, Any]) -> None:
         if ch.archived or (ch.locked and not P.has(perms, P.MANAGE_THREADS)):
             raise ApiError(E.THREAD_ARCHIVED)
     else:
-        if ch.type in (4, 15, 16):
+        if ch.type in (15, 16):
+            raise ApiError(E.FORUM_NO_MESSAGES)
+        if ch.type == 4:
             raise ApiError(E.WRONG_CHANNEL_TYPE)
         perms = ctx.require(ch, P.SEND_MESSAGES)
     if body.get("embeds") and not P.has(perms, P.EMBED_LINKS):
@@ -122,17 +128,28 @@ async def create_message(ctx: Context) -> Result:
     check_message_body(body, has_files=bool(ctx.files))
     nonce = body.get("nonce")
     if nonce is not None and body.get("enforce_nonce"):
-        hit = ctx.world.nonce_hit(ch, ctx.bot, nonce, ctx.emu.nonce_window)
+        hit = ctx.world.nonce_hit(ctx.bot, nonce, ctx.emu.nonce_window)
         if hit is not None:
             return 200, message_for_bot(ctx, hit)
     ref = body.get("message_reference")
+    replied: Message | None = None
     if ref:
         target = ctx.world.channel_messages(int(ref.get("channel_id") or ch.id))
-        if not any(m.id == int(ref["message_id"]) for m in target) and ref.get(
-            "fail_if_not_exists", True
-        ):
+        replied = next((m for m in target if m.id == int(ref["message_id"])), None)
+        if replied is None and ref.get("fail_if_not_exists", True):
             raise invalid_form(
                 [("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")]
+            )
+        if replied is not None and replied.type not in (0, 19, 20, 23):
+            # Create Message, Limitations: the referenced message "cannot be a system message"
+            raise invalid_form(
+                [
+                    (
+                        "message_reference",
+                        "REPLIES_CANNOT_REPLY_TO_SYSTEM_MESSAGE",
+                        "Cannot reply to a system message",
+                    )
+                ]
             )
         ref = {
             "type": ref.get("type", 0),
@@ -140,7 +157,6 @@ async def create_message(ctx: Context) -> Result:
             "channel_id": str(ref.get("channel_id") or ch.id),
             **({"guild_id": str(ch.guild_id)} if ch.guild_id else {}),
         }
-    perms = ctx.perms(ch)
     msg = ctx.world.post_message(
         ch,
         ctx.bot,
@@ -152,10 +168,11 @@ async def create_message(ctx: Context) -> Result:
         nonce=nonce,
         type=19 if ref else 0,
         message_reference=ref,
-        allow_everyone=P.has(perms, P.MENTION_EVERYONE) or ch.guild_id is None,
+        allowed_mentions=body.get("allowed_mentions"),
+        reply_to=replied,
     )
     if nonce is not None and body.get("enforce_nonce"):
-        ctx.world.remember_nonce(ch, ctx.bot, nonce, msg)
+        ctx.world.remember_nonce(ctx.bot, nonce, msg)
     return 200, message_for_bot(ctx, msg)
 
 
@@ -233,10 +250,21 @@ async def delete_message(ctx: Context) -> Result:
 
 
 # --------------------------------------------------------------------------- pins
+#: Change log 2025-11-24, "Permission Changes Going into Effect February 2026": from
+#: 23 February 2026 pinning needs PIN_MESSAGES; MANAGE_MESSAGES alone no longer does.
+PIN_SPLIT_ENFORCED = dt.datetime(2026, 2, 23, tzinfo=dt.UTC).timestamp()
+MAX_PINS = 250
+
+
 def _pin_perms(ctx: Context, ch: Channel) -> None:
+    """Pin/Unpin Message: "Requires the PIN_MESSAGES permission" (Message resource). Before
+    the split took effect (by Discord's clock), MANAGE_MESSAGES still did."""
     perms = ctx.perms(ch)
-    if not (P.has(perms, P.MANAGE_MESSAGES) or P.has(perms, P.PIN_MESSAGES)):
-        raise ApiError(E.MISSING_PERMISSIONS)
+    if P.has(perms, P.PIN_MESSAGES):
+        return
+    if now() < PIN_SPLIT_ENFORCED and P.has(perms, P.MANAGE_MESSAGES):
+        return
+    raise ApiError(E.MISSING_PERMISSIONS)
 
 
 async def _pin(ctx: Context) -> Result:
@@ -245,8 +273,12 @@ async def _pin(ctx: Context) -> Result:
     msg = _message(ctx, ch)
     if ch.is_thread and ch.archived:
         raise ApiError(E.THREAD_ARCHIVED)
+    if msg.type not in (0, 19, 20, 23):
+        raise ApiError(E.SYSTEM_MESSAGE)
     if not msg.pinned:
-        if sum(1 for m in ctx.world.channel_messages(ch.id) if m.pinned) >= 50:
+        # Opcodes and Status Codes: 30003 "Maximum number of pins reached for the channel
+        # (250)"
+        if sum(1 for m in ctx.world.channel_messages(ch.id) if m.pinned) >= MAX_PINS:
             raise ApiError(E.MAX_PINS)
         msg.pinned = True
         msg.pinned_at = _now_iso()
@@ -297,7 +329,9 @@ for _tmpl in (
 
 
 def _pinned(ctx: Context, ch: Channel) -> list[Message]:
-    ctx.require(ch, P.READ_MESSAGE_HISTORY)
+    # Get Channel Pins: without READ_MESSAGE_HISTORY "no pins will be returned"
+    if not P.has(ctx.perms(ch), P.READ_MESSAGE_HISTORY):
+        return []
     return sorted(
         (m for m in ctx.world.channel_messages(ch.id) if m.pinned),
         key=lambda m: m.pinned_at or "",
@@ -363,21 +397,24 @@ async def _forum_post(ctx: Context, guild: Guild, forum: Channel, body: dict[str
     message = body.get("message")
     if not isinstance(message, dict):
         raise invalid_form([("message", "BASE_TYPE_REQUIRED", "This field is required")])
+    # Start Thread in Forum or Media Channel: SEND_MESSAGES (CREATE_PUBLIC_THREADS is
+    # ignored); the starter message follows Create Message's rules.
     perms = ctx.require(forum, P.SEND_MESSAGES)
     if message.get("embeds") and not P.has(perms, P.EMBED_LINKS):
         raise ApiError(E.MISSING_PERMISSIONS)
+    if ctx.files and not P.has(perms, P.ATTACH_FILES):
+        raise ApiError(E.MISSING_PERMISSIONS)
     check_message_body(message, "message.", has_files=bool(ctx.files))
-    tag_ids = {int(t["id"]) for t in forum.available_tags}
-    applied = [int(t) for t in body.get("applied_tags") or []]
-    if any(t not in tag_ids for t in applied):
-        raise invalid_form([("applied_tags", "BASE_TYPE_CHOICES", "Unknown tag.")])
+    applied = check_applied_tags(ctx, forum, body.get("applied_tags"), perms)
     _thread_capacity(ctx, guild)
     th = ctx.world.create_thread(
         forum,
         body.get("name", "post"),
         11,
         ctx.bot,
-        auto_archive_duration=body.get("auto_archive_duration") or 4320,
+        auto_archive_duration=body.get("auto_archive_duration")
+        or forum.default_auto_archive_duration
+        or 4320,
         applied_tags=applied,
     )
     starter = ctx.world.post_message(
@@ -389,6 +426,7 @@ async def _forum_post(ctx: Context, guild: Guild, forum: Channel, body: dict[str
         attachments=make_attachments(ctx, th.id, message),
         flags=message.get("flags") or 0,
         message_id=th.id,
+        allowed_mentions=message.get("allowed_mentions"),
     )
     return 201, {**th.payload(), "message": message_for_bot(ctx, starter)}
 
@@ -425,21 +463,26 @@ def _thread(ctx: Context) -> Channel:
 
 @route("PUT", "/channels/{channel_id}/thread-members/{user_id}")
 async def add_thread_member(ctx: Context) -> Result:
+    """Add Thread Member: "Requires the ability to send messages in the thread. Also
+    requires the thread is not archived"; in a private thread that is not ``invitable``,
+    only moderators (MANAGE_THREADS) add others (Thread Metadata, ``invitable``). Adding
+    someone who cannot view the parent succeeds, but they see nothing (Permissions,
+    "Inherited Permissions (Threads)")."""
     th = _thread(ctx)
     perms = ctx.require(th, P.SEND_MESSAGES_IN_THREADS)
     if th.archived:
         raise ApiError(E.THREAD_ARCHIVED)
-    if th.type == 12 and ctx.bot.id not in th.thread_members and not P.has(perms, P.MANAGE_THREADS):
-        raise ApiError(E.MISSING_ACCESS)
+    moderator = P.has(perms, P.MANAGE_THREADS)
+    if th.type == 12 and not moderator:
+        if ctx.bot.id not in th.thread_members:
+            raise ApiError(E.MISSING_ACCESS)
+        if not th.invitable:
+            raise ApiError(E.MISSING_PERMISSIONS)
     uid = ctx.snowflake("user_id", E.UNKNOWN_USER)
     guild = ctx.world.guild_of(th)
     assert guild is not None
-    member = guild.members.get(uid)
-    if member is None:
+    if guild.members.get(uid) is None:
         raise ApiError(E.UNKNOWN_MEMBER)
-    parent = ctx.world.channel(th.parent_id or 0)
-    if parent is not None and not ctx.world.can_view(uid, parent):
-        raise ApiError(E.MISSING_ACCESS)
     ctx.world.add_thread_member(th, uid)
     return 204, None
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -43,6 +44,8 @@ class TranscriptEntry:
     response: Any = None
     files: list[str] = field(default_factory=list)
     at: float = field(default_factory=time.monotonic)
+    #: (status, payload) the handler produced when a fail_after_apply fault replaced it
+    applied: tuple[int, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<{self.method} {self.path} -> {self.status}>"
@@ -63,6 +66,7 @@ class DiscordEmulator:
         spec: Spec | None = _UNSET,
         rate_limits: RateLimits | None = None,
         heartbeat_interval: float = 41.25,
+        heartbeat_ack_delay: float = 0.04,
         interaction_deadline: float = 3.0,
         max_active_threads: int = 1000,
         max_guild_channels: int = 500,
@@ -74,8 +78,10 @@ class DiscordEmulator:
     ) -> None:
         self.token = token
         self.spec: Spec | None = load_spec() if spec is _UNSET else spec
-        self.rate_limiter = RateLimiter(rate_limits or RateLimits.off())
+        self.rate_limiter = RateLimiter(rate_limits or RateLimits.discord())
         self.heartbeat_interval = heartbeat_interval
+        #: seconds before a HEARTBEAT_ACK goes out: a network round trip, as from Discord
+        self.heartbeat_ack_delay = heartbeat_ack_delay
         self.interaction_deadline = interaction_deadline
         self.max_active_threads = max_active_threads
         self.max_guild_channels = max_guild_channels
@@ -89,6 +95,8 @@ class DiscordEmulator:
         self.router: Router = ROUTER
         self.transcript: list[TranscriptEntry] = []
         self.violations: list[Violation] = []
+        #: emulator answers that break the spec's response schemas (emulator bugs)
+        self.response_violations: list[Violation] = []
         self.unknown_routes: list[TranscriptEntry] = []
         #: handler crashes (emulator bugs); the pytest plugin fails the test on these
         self.internal_errors: list[str] = []
@@ -255,7 +263,15 @@ class DiscordEmulator:
             "threads": [t.payload() for t in threads],
             "presences": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": [
+                e.payload(with_user_count=True)
+                for e in guild.live_events()
+                if e.channel_id is None
+                or (
+                    (ch := world.channel(e.channel_id)) is not None
+                    and world.can_view(world.bot.id, ch)
+                )
+            ],
             "soundboard_sounds": [],
             "embedded_activities": [],
         }
@@ -270,12 +286,19 @@ class DiscordEmulator:
         query = dict(request.query)
         entry = TranscriptEntry(method, None, rel, query, None)
         self.transcript.append(entry)
+        if self.rate_limiter.banned():
+            # Discord's invalid-request limit: Cloudflare answers every request with a 429
+            # HTML page (no ``Via`` header, no JSON), which discord.py raises at once.
+            entry.status, entry.response = 429, "cloudflare ban (error 1015)"
+            self.sent_429 += 1
+            return web.Response(
+                status=429, text="<html>error code: 1015</html>", content_type="text/html"
+            )
         match = self.router.match(method, rel)
         try:
             body, files = await self._read_body(request)
         except ApiError as exc:
-            entry.status = exc.status
-            return self._json(exc.status, exc.payload(), {})
+            return self._respond(entry, exc.status, exc.payload(), {})
         entry.body = body
         entry.files = [f["filename"] for f in files]
         template = match[0] if match else (self.spec.match(method, rel) if self.spec else None)
@@ -297,36 +320,34 @@ class DiscordEmulator:
             await asyncio.sleep(delay)
 
         failure = self.faults.take_failure(method, template or rel, rel)
-        decision = self.rate_limiter.check(method, template or rel, params)
+        decision = self.rate_limiter.check(method, template or rel, params, body)
         headers = dict(decision.headers)
         if failure is not None:
             if failure.status == 429:
                 return self._too_many(entry, failure.retry_after, failure.is_global, headers)
             payload = {"message": f"{failure.status}: injected fault", "code": failure.code}
-            entry.status, entry.response = failure.status, payload
-            return self._json(failure.status, payload, headers)
+            return self._respond(entry, failure.status, payload, headers)
         if decision.limited:
-            return self._too_many(entry, decision.retry_after, decision.is_global, headers)
+            return self._too_many(
+                entry, decision.retry_after, decision.is_global, headers, decision.scope
+            )
 
         if match is None:
             self.unknown_routes.append(entry)
             payload = {"message": "404: Not Found", "code": 0}
-            entry.status, entry.response = 404, payload
-            return self._json(404, payload, headers)
+            return self._respond(entry, 404, payload, headers)
 
         route = self.router.routes[(method, match[0])]
         if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
             payload = {"message": "401: Unauthorized", "code": 0}
-            entry.status, entry.response = 401, payload
-            return self._json(401, payload, headers)
+            return self._respond(entry, 401, payload, headers)
 
         if problems:
             payload = ApiError(
                 (400, 50035, "Invalid Form Body"),
                 form_errors([(f, "SPEC_VIOLATION", r) for f, r in problems]),
             ).payload()
-            entry.status, entry.response = 400, payload
-            return self._json(400, payload, headers)
+            return self._respond(entry, 400, payload, headers)
 
         ctx = Context(self, request, method, rel, match[0], params, query, body, files)
         try:
@@ -337,7 +358,41 @@ class DiscordEmulator:
             log.exception("emulator handler crashed on %s %s", method, rel)
             self.internal_errors.append(f"{method} {rel}: {exc!r}")
             status, payload = 400, {"code": 0, "message": f"emulator internal error: {exc!r}"}
+        if status < 400:
+            applied = self.faults.take_after_apply(method, match[0], rel)
+            if applied is not None:
+                # The world has changed; the client only learns of a server error.
+                entry.applied = (status, payload)
+                payload = {"message": f"{applied.status}: injected fault", "code": applied.code}
+                return self._respond(entry, applied.status, payload, headers)
+        return self._respond(entry, status, payload, headers)
+
+    def _respond(
+        self, entry: TranscriptEntry, status: int, payload: Any, headers: dict[str, str]
+    ) -> web.Response:
+        """Record, check against the spec's response schema, count invalid requests, send."""
         entry.status, entry.response = status, payload
+        if status in (401, 403, 429) and headers.get("X-RateLimit-Scope") != "shared":
+            self.rate_limiter.invalid_request()
+        # 5xx are only ever injected faults, which the spec does not describe.
+        known = entry.route is not None and (entry.method, entry.route) in self.router.routes
+        if self.spec is not None and known and status < 500:
+            assert entry.route is not None
+            body = None if status == 204 else payload
+            for field_path, reason in self.spec.validate_response(
+                entry.method, entry.route, status, body
+            ):
+                self.response_violations.append(
+                    Violation(
+                        entry.method,
+                        entry.route,
+                        entry.path,
+                        field_path,
+                        reason,
+                        kind="response",
+                        status=status,
+                    )
+                )
         if status == 204:
             return web.Response(status=204, headers=headers)
         return self._json(status, payload, headers)
@@ -380,24 +435,35 @@ class DiscordEmulator:
             raise ApiError(INVALID_JSON) from None
 
     def _too_many(
-        self, entry: TranscriptEntry, retry_after: float, is_global: bool, headers: dict[str, str]
+        self,
+        entry: TranscriptEntry,
+        retry_after: float,
+        is_global: bool,
+        headers: dict[str, str],
+        scope: str | None = None,
     ) -> web.Response:
+        # Discord's body (Rate Limits: "Rate Limit Response Structure"); ``code`` is optional
+        # there but required by the spec's RatelimitedResponse, so 0 ("general error") is sent.
         payload = {
             "message": "You are being rate limited.",
             "retry_after": retry_after,
             "global": is_global,
+            "code": 0,
         }
         headers = {
             **headers,
             "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Remaining": "0",
+            "Retry-After": str(max(1, math.ceil(retry_after))),
+            "X-RateLimit-Scope": scope or ("global" if is_global else "user"),
         }
         if is_global:
             headers["X-RateLimit-Global"] = "true"
-        entry.status, entry.response = 429, payload
+            for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Bucket"):
+                headers.pop(name, None)
+        else:
+            headers["X-RateLimit-Remaining"] = "0"
         self.sent_429 += 1
-        return self._json(429, payload, headers)
+        return self._respond(entry, 429, payload, headers)
 
     @staticmethod
     def _json(status: int, payload: Any, headers: dict[str, str]) -> web.Response:
@@ -413,6 +479,10 @@ class DiscordEmulator:
     def take_violations(self) -> list[Violation]:
         """Return and clear recorded spec violations (for tests that expect them)."""
         found, self.violations = self.violations, []
+        return found
+
+    def take_response_violations(self) -> list[Violation]:
+        found, self.response_violations = self.response_violations, []
         return found
 
     def take_unknown_routes(self) -> list[TranscriptEntry]:

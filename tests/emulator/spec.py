@@ -22,6 +22,7 @@ import copy
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,12 +34,17 @@ from jsonschema.exceptions import ValidationError, best_match, relevance
 from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:discord-openapi"
+#: The unmodified document, for responses: what the emulator answers is held to the spec as
+#: written (snowflakes and permissions as strings), without the request leniencies.
+STRICT_URI = "urn:discord-openapi-strict"
 SPEC_ENV = "DISCORD_OPENAPI_SPEC"
 SPEC_SOURCE = (
     "Discord's public `discord-api-spec` repository on GitHub "
     "(https://github.com/discord/discord-api-spec, specs/openapi.json)"
 )
 _DIGITS = re.compile(r"^-?[0-9]+$")
+#: how many validation results are remembered (oldest forgotten first)
+_RESULTS_KEPT = 20_000
 
 
 def default_spec_path() -> Path:
@@ -52,16 +58,22 @@ def default_spec_path() -> Path:
 
 @dataclass(frozen=True)
 class Violation:
-    """One request that does not conform to the spec."""
+    """One request (or, with ``kind="response"``, one emulator answer) that does not
+    conform to the spec."""
 
     method: str
     route: str
     path: str
     field: str
     reason: str
+    kind: str = "request"
+    status: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.method} {self.route} ({self.path}): field {self.field!r}: {self.reason}"
+        where = f"{self.method} {self.route} ({self.path})"
+        if self.kind == "response":
+            where = f"response {self.status} to {where}"
+        return f"{where}: field {self.field!r}: {self.reason}"
 
 
 #: Leniency is applied to the document (see _make_lenient), not the validator class.
@@ -105,16 +117,23 @@ class Spec:
 
     def __init__(self, document: dict[str, Any], source: Path | None = None) -> None:
         self.source = source
+        self.strict_document = _response_document(document)
         self.document = _make_lenient(document)
         resource = referencing.Resource.from_contents(
             self.document, default_specification=DRAFT202012
         )
-        self.registry: referencing.Registry[Any] = referencing.Registry().with_resource(
-            SPEC_URI, resource
+        strict = referencing.Resource.from_contents(
+            self.strict_document, default_specification=DRAFT202012
+        )
+        self.registry: referencing.Registry[Any] = (
+            referencing.Registry()
+            .with_resource(SPEC_URI, resource)
+            .with_resource(STRICT_URI, strict)
         )
         self.paths: dict[str, dict[str, Any]] = self.document["paths"]
         self.index = PathIndex(list(self.paths))
         self._validators: dict[tuple[str, str, str], Any] = {}
+        self._results: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = {}
 
     def operation(self, method: str, template: str) -> dict[str, Any] | None:
         item = self.paths.get(template)
@@ -172,10 +191,73 @@ class Spec:
         validator = self._validator(method, template, "application/json")
         if validator is None:
             return [("<body>", "operation does not accept application/json")]
-        error = _narrow(list(validator.iter_errors(body)))
-        if error is None:
+
+        def check() -> list[tuple[str, str]]:
+            error = _narrow(list(validator.iter_errors(body)))
+            return [] if error is None else [(_field(error), _reason(error))]
+
+        return self._remembered(("request", method, template), body, check)
+
+    def _remembered(
+        self, key: tuple[str, ...], body: Any, check: Callable[[], list[tuple[str, str]]]
+    ) -> list[tuple[str, str]]:
+        """Validation results by (schema, body): a bot sends the same request bodies over
+        and over (posts, overwrites, syncs), and validating one costs milliseconds."""
+        try:
+            text = json.dumps(body, sort_keys=True)
+        except (TypeError, ValueError):
+            return check()
+        found = self._results.get((key, text))
+        if found is None:
+            found = check()
+            if len(self._results) >= _RESULTS_KEPT:
+                self._results.pop(next(iter(self._results)))
+            self._results[(key, text)] = found
+        return list(found)
+
+    def validate_response(
+        self, method: str, template: str, status: int, body: Any
+    ) -> list[tuple[str, str]]:
+        """Validate a response the emulator sends against the schema declared for that
+        operation and status (``"200"``, then ``"4XX"``, then ``"default"``)."""
+        op = self.operation(method, template)
+        if op is None:
             return []
-        return [(_field(error), _reason(error))]
+        responses = op.get("responses", {})
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in responses:
+                break
+        else:
+            declared = ", ".join(sorted(responses))
+            return [("<status>", f"status {status} is not declared (declared: {declared})")]
+        pointer = ["paths", template, method.lower(), "responses", key]
+        declared_response = responses[key]
+        while "$ref" in declared_response:
+            pointer = declared_response["$ref"][2:].split("/")
+            pointer = [p.replace("~1", "/").replace("~0", "~") for p in pointer]
+            declared_response = self._deref(declared_response)
+        content = declared_response.get("content") or {}
+        if "application/json" not in content:
+            if body is not None:
+                return [("<body>", f"status {status} is declared without a body")]
+            return []
+        if body is None:
+            return [("<body>", f"status {status} is declared with a JSON body, none was sent")]
+        cache_key = ("response", "/".join(pointer), "")
+        validator = self._validators.get(cache_key)
+        if validator is None:
+            ref = "/".join(_escape(p) for p in (*pointer, "content", "application/json", "schema"))
+            validator = Draft202012Validator(
+                {"$ref": f"{STRICT_URI}#/{ref}"}, registry=self.registry
+            )
+            self._validators[cache_key] = validator
+        # Not remembered: answers carry fresh ids and timestamps, so they never repeat.
+        found: list[tuple[str, str]] = []
+        for top in validator.iter_errors(body):
+            error = _narrow([top])
+            if error is not None and (_field(error), _reason(error)) not in found:
+                found.append((_field(error), _reason(error)))
+        return found
 
     def validate_query(
         self, method: str, template: str, query: dict[str, str]
@@ -268,6 +350,13 @@ def _narrow(errors: list[ValidationError]) -> ValidationError | None:
                 list(e.relative_path) == ["type"] and e.validator in ("enum", "const") for e in errs
             )
         ]
+        if len(candidates) > 1:
+            # No discriminator decides: the branch the body comes closest to (fewest
+            # errors) names the field, e.g. a text-thread body is not a forum post.
+            fewest = min(len(errs) for errs in candidates)
+            closest = [errs for errs in candidates if len(errs) == fewest]
+            if len(closest) == 1:
+                candidates = closest
         if len(candidates) != 1:
             return best_match([error])
         error = max(candidates[0], key=relevance)
@@ -316,6 +405,22 @@ def _make_lenient(document: dict[str, Any]) -> dict[str, Any]:
                 walk(value)
 
     walk(doc)
+    return doc
+
+
+def _response_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The spec for responses: as written, except one place where it contradicts Discord's
+    own documentation. Field errors inside ``errors`` carry string codes such as
+    ``BASE_TYPE_REQUIRED`` (Reference, "Error Messages"); the spec reuses its integer-coded
+    ``Error`` schema there."""
+    doc = copy.deepcopy(document)
+    inner = doc.get("components", {}).get("schemas", {}).get("InnerErrors")
+    if inner is not None and "_errors" in inner.get("properties", {}):
+        inner["properties"]["_errors"]["items"] = {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
     return doc
 
 

@@ -36,6 +36,12 @@ def discord_time(now: Callable[[], float]) -> Iterator[None]:
         _now, _last_ms = saved
 
 
+def now() -> float:
+    """Discord's clock (seconds since the epoch): the wall, or a test's clock under
+    :func:`discord_time`."""
+    return _now()
+
+
 def new_snowflake() -> int:
     """A strictly increasing snowflake based on the current time (Discord's layout)."""
     global _last_ms
@@ -77,6 +83,8 @@ class User:
             "flags": 0,
             "banner": None,
             "accent_color": None,
+            "collectibles": None,
+            "primary_guild": None,
         }
         if self.bot:
             data["bot"] = True
@@ -195,8 +203,13 @@ class Channel:
     message_count: int = 0
     applied_tags: list[int] = field(default_factory=list)
     created_at: str = field(default_factory=iso_now)
+    archive_timestamp: str | None = None
     # forums
     available_tags: list[dict[str, Any]] = field(default_factory=list)
+    default_auto_archive_duration: int | None = None
+    # voice and stage
+    bitrate: int = 64000
+    user_limit: int = 0
     deleted: bool = False
 
     @property
@@ -228,7 +241,7 @@ class Channel:
                 applied_tags=[str(t) for t in self.applied_tags],
                 thread_metadata={
                     "archived": self.archived,
-                    "archive_timestamp": self.created_at,
+                    "archive_timestamp": self.archive_timestamp or self.created_at,
                     "auto_archive_duration": self.auto_archive_duration,
                     "locked": self.locked,
                     "create_timestamp": self.created_at,
@@ -243,6 +256,8 @@ class Channel:
         )
         if self.type in (0, 5, 15, 16):
             data["topic"] = self.topic
+        if self.default_auto_archive_duration is not None:
+            data["default_auto_archive_duration"] = self.default_auto_archive_duration
         if self.type in (15, 16):
             data.update(
                 available_tags=self.available_tags,
@@ -250,10 +265,9 @@ class Channel:
                 default_thread_rate_limit_per_user=0,
                 default_sort_order=None,
                 default_forum_layout=0,
-                default_auto_archive_duration=None,
             )
         if self.type in (2, 13):
-            data.update(bitrate=64000, user_limit=0, rtc_region=None)
+            data.update(bitrate=self.bitrate, user_limit=self.user_limit, rtc_region=None)
         return data
 
 
@@ -280,6 +294,10 @@ class Message:
     mentions: list[User] = field(default_factory=list)
     mention_roles: list[int] = field(default_factory=list)
     mention_everyone: bool = False
+    #: who this message notified and why ("user", "role", "everyone", "here", "reply")
+    pinged: dict[int, str] = field(default_factory=dict)
+    #: what Discord parses when a request has no allowed_mentions (differs for webhooks)
+    default_parse: tuple[str, ...] = ("users", "roles", "everyone")
     message_reference: dict[str, Any] | None = None
     #: user id that may see this message (ephemeral interaction responses)
     ephemeral_for: int | None = None
@@ -337,6 +355,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -380,16 +399,73 @@ class Guild:
             "nsfw_level": 0,
             "nsfw": False,
             "premium_progress_bar_enabled": False,
+            "home_header": None,
+            "widget_channel_id": None,
+            "incidents_data": None,
             "max_video_channel_users": 25,
             "max_stage_video_channel_users": 50,
             "region": "deprecated",
         }
+
+    def live_events(self) -> list[ScheduledEvent]:
+        return [e for e in self.scheduled_events.values() if not e.deleted]
 
     def live_channels(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.deleted and not c.is_thread]
 
     def live_threads(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.deleted and c.is_thread]
+
+
+@dataclass
+class ScheduledEvent:
+    """A guild scheduled event (Guild Scheduled Event resource) and who is interested."""
+
+    id: int
+    guild_id: int
+    name: str
+    entity_type: int  # 1 stage instance, 2 voice, 3 external
+    scheduled_start_time: str
+    creator: User
+    channel_id: int | None = None
+    scheduled_end_time: str | None = None
+    description: str | None = None
+    entity_metadata: dict[str, Any] | None = None
+    privacy_level: int = 2
+    status: int = 1  # 1 scheduled, 2 active, 3 completed, 4 canceled
+    image: str | None = None
+    recurrence_rule: dict[str, Any] | None = None
+    #: user ids that marked the event "Interested", in the order they did
+    interested: list[int] = field(default_factory=list)
+    deleted: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (3, 4)
+
+    def payload(self, *, with_user_count: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "description": self.description,
+            "channel_id": _opt_str(self.channel_id),
+            "creator_id": str(self.creator.id),
+            "creator": self.creator.payload(),
+            "image": self.image,
+            "scheduled_start_time": self.scheduled_start_time,
+            "scheduled_end_time": self.scheduled_end_time,
+            "status": self.status,
+            "entity_type": self.entity_type,
+            "entity_id": None,
+            "recurrence_rule": self.recurrence_rule,
+            "privacy_level": self.privacy_level,
+            "guild_scheduled_event_exceptions": [],
+            "entity_metadata": self.entity_metadata if self.entity_type == 3 else None,
+        }
+        if with_user_count:
+            data["user_count"] = len(self.interested)
+        return data
 
 
 @dataclass
@@ -412,7 +488,99 @@ class Interaction:
     modal: dict[str, Any] | None = None
     #: raw callback bodies the bot sent, in order
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    #: for a modal submit: the interaction the modal answered
+    triggered_by: Interaction | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """The message's ``interaction_metadata`` for a response to this interaction."""
+        meta: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "user": self.user.payload(),
+            "authorizing_integration_owners": {"0": str(self.guild_id)}
+            if self.guild_id
+            else {"1": str(self.user.id)},
+        }
+        if self.type == 2:
+            meta["name"] = self.data.get("name")
+        if self.message_id is not None and self.type == 3:
+            meta["interacted_message_id"] = str(self.message_id)
+        if self.type == 5 and self.triggered_by is not None:
+            meta["triggering_interaction_metadata"] = self.triggered_by.metadata()
+        return meta
 
 
 def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- stored shapes
+SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
+
+
+def normalise_embeds(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Embeds as Discord stores them: ``type`` is always ``rich`` for what a bot sends
+    (Create Message: "it will be `rich` regardless"), fields carry ``inline``."""
+    out = []
+    for embed in embeds or []:
+        stored = {k: v for k, v in embed.items() if k not in ("provider", "video")}
+        stored["type"] = "rich"
+        if "fields" in stored:
+            stored["fields"] = [{"inline": False, **f} for f in stored["fields"] or []]
+        out.append(stored)
+    return out
+
+
+def normalise_components(components: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Components as Discord stores them: every component gets a numeric ``id``
+    (Component Reference, "Anatomy of a Component": generated sequentially when left
+    empty, never reusing an id the message already has; ``0`` counts as empty), and
+    selects their default ``min_values``/``max_values`` of 1."""
+    copied = _deep_copy(components or [])
+    taken: set[int] = set()
+
+    def collect(items: list[Any]) -> None:
+        for c in items:
+            if isinstance(c, dict):
+                if isinstance(c.get("id"), int) and c["id"] > 0:
+                    taken.add(c["id"])
+                for child in _children(c):
+                    collect([child])
+
+    collect(copied)
+    counter = itertools.count(1)
+
+    def assign(items: list[Any]) -> None:
+        for c in items:
+            if not isinstance(c, dict):
+                continue
+            if not (isinstance(c.get("id"), int) and c["id"] > 0):
+                n = next(counter)
+                while n in taken:
+                    n = next(counter)
+                c["id"] = n
+                taken.add(n)
+            if c.get("type") in SELECT_TYPES:
+                c.setdefault("min_values", 1)
+                c.setdefault("max_values", 1)
+            for child in _children(c):
+                assign([child])
+
+    assign(copied)
+    return copied
+
+
+def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(component.get("components") or [])
+    for key in ("accessory", "component"):
+        if isinstance(component.get(key), dict):
+            found.append(component[key])
+    return found
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value

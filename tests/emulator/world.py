@@ -8,11 +8,11 @@ REST layer (rest.py); the Driver checks what a human member may do.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import mentions
 from . import permissions as P
 from .state import (
     Channel,
@@ -25,6 +25,9 @@ from .state import (
     User,
     iso_now,
     new_snowflake,
+    normalise_components,
+    normalise_embeds,
+    now,
 )
 
 GUILDS = 1 << 0
@@ -33,9 +36,7 @@ GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
-
-_MENTION = re.compile(r"<@!?(\d+)>")
-_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+GUILD_SCHEDULED_EVENTS = 1 << 16
 
 
 @dataclass
@@ -66,8 +67,9 @@ class World:
     interactions: dict[int, Interaction] = field(default_factory=dict)
     #: (application_id, guild_id or None) -> list of command payloads
     commands: dict[tuple[int, int | None], list[dict[str, Any]]] = field(default_factory=dict)
-    #: (channel_id, author_id, nonce) -> (message_id, monotonic time)
-    nonces: dict[tuple[int, int, str], tuple[int, float]] = field(default_factory=dict)
+    #: (author_id, nonce) -> (message_id, Discord time): the docs scope enforce_nonce to
+    #: "the same author with the same nonce", not to a channel
+    nonces: dict[tuple[int, str], tuple[int, float]] = field(default_factory=dict)
     #: attachment bytes by attachment id, for tests to inspect
     files: dict[int, bytes] = field(default_factory=dict)
     bot: User | None = None
@@ -224,6 +226,10 @@ class World:
         nsfw: bool = False,
         rate_limit_per_user: int = 0,
         available_tags: list[dict[str, Any]] | None = None,
+        flags: int = 0,
+        default_auto_archive_duration: int | None = None,
+        bitrate: int | None = None,
+        user_limit: int = 0,
     ) -> Channel:
         if type in (0, 5, 15):
             # Discord normalises text-like channel names: lower case, spaces -> dashes
@@ -242,7 +248,12 @@ class World:
             nsfw,
             rate_limit_per_user,
             available_tags=available_tags or [],
+            flags=flags,
+            default_auto_archive_duration=default_auto_archive_duration,
         )
+        if bitrate is not None:
+            ch.bitrate = bitrate
+        ch.user_limit = user_limit
         guild.channels[ch.id] = ch
         self.channels[ch.id] = ch
         self.emit(Event("CHANNEL_CREATE", ch.payload(), GUILDS, channel=ch))
@@ -384,28 +395,49 @@ class World:
         webhook_id: int | None = None,
         interaction_metadata: dict[str, Any] | None = None,
         message_reference: dict[str, Any] | None = None,
-        allow_everyone: bool = True,
+        allowed_mentions: dict[str, Any] | None = None,
+        default_parse: tuple[str, ...] = mentions.PARSE_ALL,
+        sender_permissions: int | None = None,
+        reply_to: Message | None = None,
         dispatch: bool = True,
     ) -> Message:
+        """Store and dispatch a message; mentions follow Discord's allowed-mentions rules
+        (see :mod:`mentions`) for a sender holding ``sender_permissions`` in ``ch``."""
         guild = self.guild_of(ch)
-        mentions = [self.users[int(u)] for u in _MENTION.findall(content) if int(u) in self.users]
+        if sender_permissions is None:
+            sender_permissions = self.permissions(author.id, ch)
+        found = mentions.resolve(
+            self,
+            ch,
+            author,
+            content,
+            components=components or (),
+            allowed=allowed_mentions,
+            default_parse=default_parse,
+            sender_permissions=sender_permissions,
+            reply_to=reply_to,
+        )
+        if flags & 64:
+            found.pinged = {}  # an ephemeral answer notifies nobody
         msg = Message(
             message_id or new_snowflake(),
             ch.id,
             author,
             ch.guild_id,
             content,
-            list(embeds or []),
-            list(components or []),
+            normalise_embeds(embeds),
+            normalise_components(components),
             list(attachments or []),
             flags=flags,
             type=type,
             nonce=nonce,
             webhook_id=webhook_id,
             interaction_metadata=interaction_metadata,
-            mentions=mentions,
-            mention_roles=[int(r) for r in _ROLE_MENTION.findall(content)],
-            mention_everyone=allow_everyone and ("@everyone" in content or "@here" in content),
+            mentions=found.users,
+            mention_roles=found.roles,
+            mention_everyone=found.everyone,
+            pinged=found.pinged,
+            default_parse=default_parse,
             message_reference=message_reference,
             ephemeral_for=ephemeral_for,
             interaction_id=interaction_id,
@@ -442,10 +474,37 @@ class World:
         hide = not self.message_content_enabled and self._content_gated(msg)
         return msg.payload(hide_content=hide)
 
-    def edit_message(self, msg: Message, changes: dict[str, Any]) -> Message:
+    def edit_message(
+        self, msg: Message, changes: dict[str, Any], *, notify: bool = False
+    ) -> Message:
+        """Apply an edit; ``notify`` for the one edit that does ping: completing a deferred
+        ("thinking") interaction response."""
+        if "content" in changes or "components" in changes or "allowed_mentions" in changes:
+            # An edit re-parses mentions (with the edit's allowed_mentions) but notifies
+            # nobody anew: Discord only pings on create.
+            ch = self.channels[msg.channel_id]
+            found = mentions.resolve(
+                self,
+                ch,
+                msg.author,
+                changes.get("content") if changes.get("content") is not None else msg.content,
+                components=changes.get("components") or msg.components,
+                allowed=changes.get("allowed_mentions"),
+                default_parse=msg.default_parse,
+                sender_permissions=self.permissions(msg.author.id, ch),
+            )
+            msg.mentions, msg.mention_roles = found.users, found.roles
+            msg.mention_everyone = found.everyone
+            if notify and not msg.flags & 64:
+                msg.pinged = found.pinged
         for key in ("content", "embeds", "components", "attachments", "flags"):
             if key in changes and changes[key] is not None:
-                setattr(msg, key, changes[key])
+                value = changes[key]
+                if key == "embeds":
+                    value = normalise_embeds(value)
+                elif key == "components":
+                    value = normalise_components(value)
+                setattr(msg, key, value)
         msg.edited_timestamp = iso_now()
         if not msg.ephemeral:
             self.emit(
@@ -472,13 +531,13 @@ class World:
             )
         )
 
-    def remember_nonce(self, ch: Channel, author: User, nonce: str | int, msg: Message) -> None:
-        self.nonces[(ch.id, author.id, str(nonce))] = (msg.id, time.monotonic())
+    def remember_nonce(self, author: User, nonce: str | int, msg: Message) -> None:
+        self.nonces[(author.id, str(nonce))] = (msg.id, now())
 
-    def nonce_hit(
-        self, ch: Channel, author: User, nonce: str | int, window: float
-    ) -> Message | None:
-        hit = self.nonces.get((ch.id, author.id, str(nonce)))
-        if hit is None or time.monotonic() - hit[1] > window:
+    def nonce_hit(self, author: User, nonce: str | int, window: float) -> Message | None:
+        """The message ``author`` created with ``nonce`` within ``window`` seconds of
+        Discord's clock, if it still exists (Create Message: ``enforce_nonce``)."""
+        hit = self.nonces.get((author.id, str(nonce)))
+        if hit is None or now() - hit[1] > window:
             return None
-        return self.messages.get(ch.id, {}).get(hit[0])
+        return self.find_message(hit[0])
