@@ -10,6 +10,7 @@ from bot.store.db import Database
 from bot.store.outbox import NewPost, OutboxRepository
 from bot.store.partnerships import PartnershipRepository
 from bot.store.people import PeopleRepository
+from bot.store.reports import ReportRepository
 from bot.store.rounds import RoundRepository, TopicRepository
 
 __all__ = ["NewPost", "Store"]
@@ -27,6 +28,7 @@ class Store:
         self.activity = ActivityRepository(db)
         self.outbox = OutboxRepository(db)
         self.coordination = CoordinationRepository(db)
+        self.reports = ReportRepository(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
