@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfoNotFoundError
 
-from bot.domain.applications import Application
 from bot.domain.matching import shared_working_minutes
 from bot.domain.zones import zone
 
@@ -172,7 +172,26 @@ def fortnight_counts(
     return FortnightCounts(starts, series)
 
 
-def wishes(partnership_id: int, members: Sequence[Application]) -> PairWishes:
+class Wisher(Protocol):
+    """A member as match quality sees them (an application, or a lighter row of one)."""
+
+    @property
+    def discord_id(self) -> int: ...
+    @property
+    def sector(self) -> str: ...
+    @property
+    def career_stage(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def partner_sectors(self) -> Set[str]: ...
+    @property
+    def partner_career_stages(self) -> Set[str]: ...
+    @property
+    def partner_countries(self) -> Set[str]: ...
+
+
+def wishes(partnership_id: int, members: Sequence[Wisher]) -> PairWishes:
     """How many partner wishes a pair's members stated (sector, career stage, country; each
     member's own) and how many their partners meet: the matcher's own definition."""
     stated = met = 0
