@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.domain.availability import parse_local_date
 from bot.domain.calendar import format_local_date
+from bot.reports.charts import ROWS_PER_PAGE
 from bot.services.errors import UserFacingError
 from bot.services.reports import (
     EXPORTS,
@@ -104,11 +105,12 @@ def report_embed(headline: Headline, pairs: int) -> discord.Embed:
     ]
     for name, value in fields:
         embed.add_field(name=_cut(name, 256), value=_cut(value, 1024), inline=True)
-    shown = min(pairs, heatmap_pages_shown(pairs) * 50)
+    shown = min(pairs, heatmap_pages_shown(pairs) * ROWS_PER_PAGE)
     if shown < pairs:
         footer = (
-            f"Heatmaps show the {shown} pairs most at risk of {pairs}; the contact overview "
-            "counts every pair, and /report export partnerships lists them all."
+            f"Heatmaps name the {shown} pairs most at risk of {pairs}; the contact overview "
+            "counts every pair, /report export partnerships lists them all, and "
+            "iln-bot report draws every page."
         )
     else:
         footer = "Heatmaps: most at risk first. CSVs: /report export."

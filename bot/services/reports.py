@@ -34,8 +34,10 @@ from bot.store.reports import ReportPartnership
 RECENT_DAYS = 14
 AUDIT_PAGE_SIZE = 10
 MAX_ATTACHMENTS = 10  # Discord's limit per message
-OTHER_CHARTS = 4  # overview, check-ins, nudges, match quality: drawn for every round
-DISCORD_HEATMAP_PAGES = MAX_ATTACHMENTS - OTHER_CHARTS
+# /report round shows the 100 pairs most at risk by name (two heatmap pages of 50) beside
+# the overview that counts every pair: each named row costs ~8 ms to draw, so naming all
+# of a 1,000-pair round would take seconds a coordinator waits for. Offline, every page.
+DISCORD_HEATMAP_PAGES = 2
 NAME_IN_CHART = 22
 OFFLINE_DISCORD = {"guild_id": 1, "coordinator_role": "ILN Coordinators"}
 
@@ -384,8 +386,8 @@ class ReportService:
         return RoundReport(await self._headline(round_, data, answers), figures)
 
     async def charts(self, report: RoundReport, *, for_discord: bool = True) -> list[Chart]:
-        """The report's PNGs. For Discord, at most :data:`MAX_ATTACHMENTS` (heatmap pages
-        of the riskiest pairs fill what the other charts leave); offline, every page."""
+        """The report's PNGs. For Discord, :data:`DISCORD_HEATMAP_PAGES` heatmap pages of
+        the riskiest pairs and the four other charts; offline, every heatmap page."""
         pages = DISCORD_HEATMAP_PAGES if for_discord else None
         async with self._drawing:
             return await asyncio.to_thread(draw_report, report.figures, heatmap_pages=pages)
@@ -395,20 +397,16 @@ class ReportService:
         partnerships = await self.store.reports.partnerships(round_.id)
         days = await self.store.reports.contact_days(round_.id, as_of)
         health = {row.partnership_id: row for row in await self._health.rows(round_)}
-        applications = {a.discord_id: a for a in await self.store.people.applications(round_.id)}
+        profiles = await self.store.reports.match_profiles(round_.id)
         wishes: dict[int, fig.PairWishes] = {}
         hours: dict[int, float | None] = {}
         for p in partnerships:
-            apps = [
-                applications[m.participant_id]
-                for m in p.members
-                if m.participant_id in applications
-            ]
-            if len(apps) == len(p.members) >= 2:
-                wishes[p.id] = fig.wishes(p.id, apps)
+            found = [profiles[m.participant_id] for m in p.members if m.participant_id in profiles]
+            if len(found) == len(p.members) >= 2:
+                wishes[p.id] = fig.wishes(p.id, found)
             zones = [
-                applications[m.participant_id].timezone
-                if m.participant_id in applications
+                profiles[m.participant_id].timezone
+                if m.participant_id in profiles
                 else m.timezone or ""
                 for m in p.members
             ]

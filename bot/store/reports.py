@@ -9,6 +9,7 @@ without creating, migrating or changing it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,6 +41,21 @@ class ReportPartnership:
     created_at: datetime
     ended_at: datetime | None
     members: tuple[ReportMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchProfile:
+    """What an application says about a person and the partner they hoped for: the
+    fields match quality needs, without validating whole applications."""
+
+    discord_id: int
+    sector: str
+    career_stage: str
+    country: str
+    timezone: str
+    partner_sectors: frozenset[str]
+    partner_career_stages: frozenset[str]
+    partner_countries: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,27 @@ class ReportRepository:
             ReportPartnership(pid, *head, members=tuple(members[pid]))
             for pid, head in heads.items()
         ]
+
+    async def match_profiles(self, round_id: int) -> dict[int, MatchProfile]:
+        """Each applicant's own sector, stage, country and zone, and their partner wishes."""
+        rows = await self._db.fetch_all(
+            "SELECT participant_id, sector, career_stage, country, timezone, partner_sectors,"
+            " partner_career_stages, partner_countries FROM applications WHERE round_id = ?",
+            (round_id,),
+        )
+        return {
+            row[0]: MatchProfile(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                frozenset(json.loads(row[5])),
+                frozenset(json.loads(row[6])),
+                frozenset(json.loads(row[7])),
+            )
+            for row in rows
+        }
 
     async def contact_days(self, round_id: int, until: datetime) -> dict[int, list[date]]:
         """The UTC days on which each partnership of a round had contact, up to ``until``.

@@ -9,11 +9,10 @@ import io
 from datetime import timedelta
 from typing import Any
 
-from PIL import Image
-
 from bot.services.reports import EXPORTS
 from tests.e2e.harness import MANAGE_MESSAGES, Iln
 from tests.e2e.people import confirmed_round, crowd
+from tests.report_data import assert_drawn
 
 
 async def running_round_with_contact(iln: Iln) -> tuple[Any, dict[str, Any]]:
@@ -51,9 +50,7 @@ async def test_report_round_defers_then_sends_the_figures_and_charts(iln: Iln) -
         "match-quality.png",
     ]
     for attachment in message.attachments:
-        image = Image.open(io.BytesIO(iln.driver.attachment_bytes(attachment)))
-        assert image.format == "PNG" and image.width >= 800 and image.height >= 400
-        assert len(set(image.convert("L").getdata())) > 10  # drawn, not a blank card
+        assert_drawn(iln.driver.attachment_bytes(attachment))
 
 
 async def test_report_export_attaches_spreadsheet_safe_csvs(iln: Iln) -> None:
