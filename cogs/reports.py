@@ -47,9 +47,25 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _embed_size(embed: discord.Embed) -> int:
-    size = len(embed.title or "") + len(embed.description or "") + len(embed.footer.text or "")
-    return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Trim the description, then field values from the last, until the embed is within
+    Discord's 6,000 characters (each part is already cut to its own limit)."""
+    over = len(embed) - EMBED_TOTAL
+    if over > 0 and embed.description:
+        embed.description = _cut(embed.description, max(1, len(embed.description) - over))
+    for index in reversed(range(len(embed.fields))):
+        over = len(embed) - EMBED_TOTAL
+        if over <= 0:
+            break
+        field = embed.fields[index]
+        value = field.value or ""
+        embed.set_field_at(
+            index,
+            name=field.name or "-",
+            value=_cut(value, max(1, len(value) - over)),
+            inline=bool(field.inline),
+        )
+    return embed
 
 
 # /report round ------------------------------------------------------------------------------
@@ -115,7 +131,7 @@ def report_embed(headline: Headline, pairs: int) -> discord.Embed:
     else:
         footer = "Heatmaps: most at risk first. CSVs: /report export."
     embed.set_footer(text=_cut(footer, 2048))
-    return embed
+    return fit(embed)
 
 
 def _feedback_text(headline: Headline) -> str:
@@ -208,7 +224,7 @@ def audit_embed(view: AuditView, filters: str) -> discord.Embed:
     embed.set_footer(
         text=_cut(f"Page {view.page + 1} of {view.pages} · {view.total} action(s){filters}", 2048)
     )
-    return embed
+    return fit(embed)
 
 
 class AuditPager(discord.ui.View):

@@ -11,6 +11,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.cli.main import main
@@ -23,11 +24,14 @@ from bot.services.reports import (
     AUDIT_PAGE_SIZE,
     EXPORTS,
     MAX_ATTACHMENTS,
+    AuditView,
+    Headline,
     heatmap_pages_shown,
     offline_reports,
     write_report,
 )
 from bot.store import Store
+from bot.store.models import AuditEntry, Round, RoundState
 from tests.report_data import HOSTILE, assert_drawn, report_moment, synthetic_round
 
 OTHER_CHARTS = ["contact-overview.png", "checkins.png", "nudges.png", "match-quality.png"]
@@ -297,3 +301,61 @@ def test_iln_bot_report_refuses_in_one_line(
     assert not (tmp_path / "o").exists()
     if path.exists():
         assert path.read_bytes() == before  # never migrated or changed
+
+
+# Discord's limits, whatever the data ------------------------------------------------------------
+
+
+def _within_limits(embed: discord.Embed) -> None:
+    assert len(embed) <= 6000 and len(embed.fields) <= 25
+    assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096
+    assert len(embed.footer.text or "") <= 2048
+    for field in embed.fields:
+        assert 1 <= len(field.name or "") <= 256 and 1 <= len(field.value or "") <= 1024
+
+
+def test_report_and_audit_embeds_fit_discord_whatever_the_data() -> None:
+    from cogs.reports import audit_embed, report_embed
+
+    now = datetime(2027, 3, 1, tzinfo=UTC)
+    huge = 10**15
+    round_ = Round(
+        id=1,
+        name="R" * 300,
+        state=RoundState.RUNNING,
+        starts_on=date(2027, 3, 1),
+        ends_on=date(2027, 7, 1),
+        created_at=now,
+        updated_at=now,
+    )
+    headline = Headline(
+        round=round_,
+        as_of=now,
+        partnerships=huge,
+        by_state={f"state {n} " * 40: huge for n in range(40)},
+        quiet=huge,
+        quiet_days=huge,
+        ended_early=huge,
+        in_touch_recently=huge,
+        contact_days_recently=huge,
+        checkins_asked=huge,
+        checkin_answers={"great": huge, "ok": huge, "not_working": huge},
+        nudges=huge,
+        escalations=huge,
+        feedback={rating: huge for rating in range(1, 6)},
+        wishes_stated=huge,
+        wishes_met=huge,
+    )
+    _within_limits(report_embed(headline, huge))
+    entries = [
+        AuditEntry(
+            id=n,
+            at=now,
+            actor_id=huge,
+            action="a" * 500,
+            detail={f"key{k}": "*_`~" * 500 for k in range(20)},
+        )
+        for n in range(AUDIT_PAGE_SIZE)
+    ]
+    view = AuditView(entries, page=0, pages=huge, total=huge)
+    _within_limits(audit_embed(view, " · by " + "x" * 5000))

@@ -10,12 +10,14 @@ for counts); the heatmap's "no contact" is a warm colour so quiet weeks stand ou
 the blues, and "not in the round" is a neutral grey.
 
 Only matplotlib's object-oriented API is used (``Figure``, never ``pyplot``): no global
-figure state, nothing to close, safe to draw in a worker thread.
+figure state and nothing to close. The style is applied with ``rc_context``, which is
+process-wide, so drawing holds one lock: safe from any thread, one report at a time.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +46,7 @@ from bot.reports.figures import (
 )
 
 ROWS_PER_PAGE = 50  # heatmap rows per image: each name stays legible at full size
-LABEL_CHARS = 30
+LABEL_CHARS = 36
 DPI = 100
 
 CARD = "#FFFFFF"
@@ -66,6 +68,7 @@ CHECKIN_COLOURS = {"great": "#009E73", "ok": "#E69F00", "not_working": "#D55E00"
 CHECKIN_LABELS = {"great": "great", "ok": "ok", "not_working": "not working"}
 SERIES_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#009E73")  # nudges, escalations, ...
 MATCH_COLOURS = ("#999999", "#0072B2")
+_DRAWING = threading.Lock()  # rcParams, and so rc_context, are shared by every thread
 
 _STYLE: dict[Any, Any] = {
     "figure.facecolor": CARD,
@@ -102,7 +105,7 @@ def draw_report(figures: ReportFigures, *, heatmap_pages: int | None = None) -> 
     """Every chart of a round: the contact heatmap in pages of :data:`ROWS_PER_PAGE` pairs
     (most at risk first; at most ``heatmap_pages`` of them), then the contact overview of
     all pairs, check-in answers, nudges and escalations, and match quality."""
-    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():
+    with _DRAWING, matplotlib.rc_context(_STYLE), warnings.catch_warnings():
         # A name in a script DejaVu Sans lacks is drawn as boxes; that is no error.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
@@ -180,9 +183,12 @@ def _heatmap_page(figures: ReportFigures, page: int, pages_total: int) -> Chart:
     for spine in axes.spines.values():
         spine.set_visible(False)
     axes.set_xlabel("Week starting")
-    axes.set_ylabel("Partnership", labelpad=label_inches * 72 - 30)
+    axes.set_ylabel("Partnership")
+    # Left of the longest name (the names are texts, so the axis cannot place it itself).
+    axes_inches = width * (1 - 0.3 / width - label_inches / width)
+    axes.yaxis.set_label_coords(-(label_inches - 0.2) / axes_inches, 0.5)
     handles = [Patch(facecolor=colour, label=label) for label, colour in CONTACT_BANDS]
-    handles.append(Patch(facecolor=NOT_IN_ROUND, label="not in the round"))
+    handles.append(Patch(facecolor=NOT_IN_ROUND, label="not in the round or not yet"))
     figure.legend(
         handles=handles,
         loc="lower center",
@@ -358,12 +364,13 @@ def _card(width: float, height: float) -> tuple[Figure, Axes]:
 
 
 def _title(axes: Axes, title: str, subtitle: str) -> None:
-    axes.set_title(_plain(title), loc="left", pad=26)
-    axes.text(
-        0.0,
-        1.02,
+    axes.set_title(_plain(title), loc="left", pad=24)
+    axes.annotate(
         _plain(subtitle),
-        transform=axes.transAxes,
+        xy=(0.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(0, 7),
+        textcoords="offset points",
         color=MUTED,
         fontsize=10,
         va="bottom",
@@ -406,8 +413,9 @@ def _label(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """Text as itself: a ``$`` in a name must not start matplotlib's math mode."""
-    return text.replace("$", r"\$")
+    """Text as itself: a ``$`` in a name must not start matplotlib's math mode, and a tab
+    or line break must not bend a label."""
+    return " ".join(text.replace("$", r"\$").split())
 
 
 def _chart(figure: Figure, filename: str, title: str) -> Chart:

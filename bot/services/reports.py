@@ -38,7 +38,7 @@ MAX_ATTACHMENTS = 10  # Discord's limit per message
 # the overview that counts every pair: each named row costs ~8 ms to draw, so naming all
 # of a 1,000-pair round would take seconds a coordinator waits for. Offline, every page.
 DISCORD_HEATMAP_PAGES = 2
-NAME_IN_CHART = 22
+NAME_IN_CHART = 26
 OFFLINE_DISCORD = {"guild_id": 1, "coordinator_role": "ILN Coordinators"}
 
 
@@ -225,7 +225,7 @@ async def _partnership_rows(service: ReportService, round_: Round) -> list[Seque
                 p.created_at,
                 p.ended_at,
                 _ended_early(p, round_),
-                p.score,
+                round(p.score, 2),
                 wishes.stated if wishes else None,
                 wishes.met if wishes else None,
                 hours,
