@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.domain.availability import parse_local_date
 from bot.domain.calendar import format_local_date
-from bot.reports.charts import ROWS_PER_PAGE
+from bot.reports.figures import ROWS_PER_PAGE
 from bot.services.errors import UserFacingError
 from bot.services.reports import (
     EXPORTS,
@@ -142,14 +142,17 @@ def _feedback_text(headline: Headline) -> str:
     return f"mean {mean:.1f} of 5 from {headline.feedback_count}\n{spread}"
 
 
-def _files(named: list[tuple[str, bytes]]) -> list[discord.File]:
-    total = sum(len(data) for _, data in named)
+def _files(named: list[tuple[str, bytes, str | None]]) -> list[discord.File]:
+    """Attachments (with alt text when given), or a refusal when Discord would refuse."""
+    total = sum(len(data) for _, data, _ in named)
     if len(named) > MAX_ATTACHMENTS or total > MAX_UPLOAD_BYTES:
         raise UserFacingError(
             "These files are too large for one Discord message; "
             "`iln-bot report --db FILE --round NAME --out DIR` writes them offline."
         )
-    return [discord.File(io.BytesIO(data), filename=name) for name, data in named]
+    return [
+        discord.File(io.BytesIO(data), filename=name, description=alt) for name, data, alt in named
+    ]
 
 
 @coordinator_only()
@@ -171,7 +174,7 @@ class ReportCommands(commands.GroupCog, group_name="report"):
         round_ = await self.service.round_named(round_name)
         report = await self.service.build(round_)
         charts = await self.service.charts(report)
-        files = _files([(chart.filename, chart.png) for chart in charts])
+        files = _files([(chart.filename, chart.png, _cut(chart.title, 1024)) for chart in charts])
         await interaction.followup.send(
             embed=report_embed(report.headline, report.pairs), files=files, ephemeral=True
         )
@@ -193,7 +196,7 @@ class ReportCommands(commands.GroupCog, group_name="report"):
         round_ = await self.service.round_named(round_name)
         keys = list(EXPORTS) if what == EVERYTHING else [what]
         exports: list[ExportFile] = [await self.service.export(round_, key) for key in keys]
-        files = _files([(export.filename, export.data) for export in exports])
+        files = _files([(export.filename, export.data, None) for export in exports])
         lines = ", ".join(f"{e.filename} ({e.rows} rows)" for e in exports)
         text = _cut(
             f"Round **{round_.name}**: {lines}. Spreadsheet-safe: no cell starts a formula.",

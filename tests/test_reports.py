@@ -18,7 +18,7 @@ from bot.cli.main import main
 from bot.domain.applications import parse_applications_csv
 from bot.domain.spreadsheet import FORMULA_TRIGGERS, csv_text, safe_cell
 from bot.reports import figures as fig
-from bot.reports.charts import ROWS_PER_PAGE
+from bot.reports.figures import ROWS_PER_PAGE
 from bot.services.errors import UserFacingError
 from bot.services.reports import (
     AUDIT_PAGE_SIZE,

@@ -38,14 +38,15 @@ from matplotlib.ticker import MaxNLocator
 from bot.reports.figures import (
     CHECKIN_RATINGS,
     NOT_COUNTED,
+    ROWS_PER_PAGE,
     CheckinMonths,
     FortnightCounts,
     MatchQuality,
     ReportFigures,
     distribution,
+    heatmap_page_count,
 )
 
-ROWS_PER_PAGE = 50  # heatmap rows per image: each name stays legible at full size
 LABEL_CHARS = 36
 DPI = 100
 
@@ -94,7 +95,8 @@ _STYLE: dict[Any, Any] = {
 
 @dataclass(frozen=True)
 class Chart:
-    """One PNG: its file name, a one-line description, and its bytes."""
+    """One PNG: its file name, a one-line description (alt text for screen readers), and
+    its bytes."""
 
     filename: str
     title: str
@@ -109,23 +111,14 @@ def draw_report(figures: ReportFigures, *, heatmap_pages: int | None = None) -> 
         # A name in a script DejaVu Sans lacks is drawn as boxes; that is no error.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
-        rows = figures.contact.rows
-        pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
-        if heatmap_pages is not None:
-            pages = min(pages, heatmap_pages)
-        charts = [
-            _heatmap_page(figures, page, pages_total=max(1, -(-len(rows) // ROWS_PER_PAGE)))
-            for page in range(pages)
-        ]
+        total = heatmap_page_count(len(figures.contact.rows))
+        pages = total if heatmap_pages is None else min(total, heatmap_pages)
+        charts = [_heatmap_page(figures, page, pages_total=total) for page in range(pages)]
         charts.append(_contact_overview(figures))
         charts.append(_checkins(figures.round_name, figures.checkins))
         charts.append(_fortnights(figures.round_name, figures.fortnights))
         charts.append(_match_quality(figures.round_name, figures.match))
     return charts
-
-
-def heatmap_page_count(pairs: int) -> int:
-    return max(1, -(-pairs // ROWS_PER_PAGE))
 
 
 # Charts ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.domain.matching import shared_working_minutes
 from bot.domain.zones import zone
 
 CHECKIN_RATINGS = ("great", "ok", "not_working")
+ROWS_PER_PAGE = 50  # heatmap rows per image: each name stays legible at full size
 NOT_COUNTED = -1  # a heatmap cell before a pair began or after it ended or the report date
 
 
@@ -97,6 +98,11 @@ class ReportFigures:
     fortnights: FortnightCounts
     match: MatchQuality
     notes: dict[str, str] = field(default_factory=dict)
+
+
+def heatmap_page_count(pairs: int) -> int:
+    """Heatmap images a round of ``pairs`` partnerships needs (at least one)."""
+    return max(1, -(-pairs // ROWS_PER_PAGE))
 
 
 def week_starts(first: date, last: date) -> tuple[date, ...]:

@@ -16,20 +16,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from bot.clock import Clock, ManualClock
 from bot.config import Config
 from bot.domain.applications import ANY, LIST_SEPARATOR, Application
 from bot.domain.spreadsheet import Cell, csv_bytes
 from bot.reports import figures as fig
-from bot.reports.charts import Chart, draw_report, heatmap_page_count
 from bot.services.contact import ContactLog, HealthReport, PairHealth
 from bot.services.errors import UserFacingError
 from bot.services.ports import DiscordPort
 from bot.store import Store
 from bot.store.models import AuditEntry, Round, RoundState
 from bot.store.reports import ReportPartnership
+
+if TYPE_CHECKING:
+    from bot.reports.charts import Chart
 
 RECENT_DAYS = 14
 AUDIT_PAGE_SIZE = 10
@@ -211,7 +213,7 @@ async def _partnership_rows(service: ReportService, round_: Round) -> list[Seque
     context = await service.read(round_)
     rows: list[Sequence[Cell]] = []
     recent_from = context.as_of.date() - timedelta(days=RECENT_DAYS - 1)
-    for p in context.partnerships:
+    for p in sorted(context.partnerships, key=lambda p: (p.name.casefold(), p.id)):
         days = context.days.get(p.id, [])
         wishes = context.wishes.get(p.id)
         hours = context.hours.get(p.id)
@@ -299,7 +301,7 @@ EXPORTS: dict[str, Export] = {
 
 
 @dataclass(frozen=True)
-class _RoundData:
+class RoundData:
     """What one read of the store says about a round, shared by the report and exports."""
 
     as_of: datetime
@@ -388,11 +390,15 @@ class ReportService:
     async def charts(self, report: RoundReport, *, for_discord: bool = True) -> list[Chart]:
         """The report's PNGs. For Discord, :data:`DISCORD_HEATMAP_PAGES` heatmap pages of
         the riskiest pairs and the four other charts; offline, every heatmap page."""
+        # matplotlib takes a second or more to import: the bot pays it at the first report,
+        # not at every start-up.
+        from bot.reports.charts import draw_report
+
         pages = DISCORD_HEATMAP_PAGES if for_discord else None
         async with self._drawing:
             return await asyncio.to_thread(draw_report, report.figures, heatmap_pages=pages)
 
-    async def read(self, round_: Round) -> _RoundData:
+    async def read(self, round_: Round) -> RoundData:
         as_of = self.as_of(round_)
         partnerships = await self.store.reports.partnerships(round_.id)
         days = await self.store.reports.contact_days(round_.id, as_of)
@@ -418,12 +424,10 @@ class ReportService:
             nudge_kinds.setdefault(nudge.partnership_id, Counter())[nudge.kind] += 1
             series = "escalations" if nudge.kind == "escalation" else "nudges"
             nudge_times[series].append(nudge.at)
-        return _RoundData(
-            as_of, partnerships, days, health, wishes, hours, nudge_kinds, nudge_times
-        )
+        return RoundData(as_of, partnerships, days, health, wishes, hours, nudge_kinds, nudge_times)
 
     async def _headline(
-        self, round_: Round, data: _RoundData, answers: Sequence[tuple[datetime, str]]
+        self, round_: Round, data: RoundData, answers: Sequence[tuple[datetime, str]]
     ) -> Headline:
         quiet_days = self._config.nudges.quiet_after_days
         today = data.as_of.date()
@@ -465,7 +469,7 @@ class ReportService:
             wishes_met=sum(w.met for w in data.wishes.values()),
         )
 
-    def _risk_order(self, p: ReportPartnership, data: _RoundData) -> tuple[int, float, str]:
+    def _risk_order(self, p: ReportPartnership, data: RoundData) -> tuple[int, float, str]:
         """Pairs /pair health covers by its risk, highest first; then the rest (ended ones)
         by fewest contact days."""
         health = data.health.get(p.id)
@@ -587,7 +591,7 @@ def _chart_label(p: ReportPartnership, round_: Round, health: PairHealth | None)
     return f"{name} · {tag}" if tag else name
 
 
-def _sort_note(data: _RoundData) -> str:
+def _sort_note(data: RoundData) -> str:
     if not data.health:
         return "fewest contact days first"
     if len(data.health) == len(data.partnerships):
@@ -605,4 +609,4 @@ def _file_stem(name: str) -> str:
 
 def heatmap_pages_shown(pairs: int) -> int:
     """How many heatmap pages ``/report round`` attaches for a round of ``pairs``."""
-    return min(heatmap_page_count(pairs), DISCORD_HEATMAP_PAGES)
+    return min(fig.heatmap_page_count(pairs), DISCORD_HEATMAP_PAGES)

@@ -51,6 +51,8 @@ async def test_report_round_defers_then_sends_the_figures_and_charts(iln: Iln) -
     ]
     for attachment in message.attachments:
         assert_drawn(iln.driver.attachment_bytes(attachment))
+    alt = message.attachments[0]["description"]  # for screen readers
+    assert alt == "Contact per partnership per week, pairs 1–4"
 
 
 async def test_report_export_attaches_spreadsheet_safe_csvs(iln: Iln) -> None:
