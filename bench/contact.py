@@ -32,9 +32,9 @@ except ModuleNotFoundError:  # running from a checkout that is not pip-installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bot.clock import ManualClock
 
-from bot.cli.offline import Disconnected
 from bot.config import Config
 from bot.services.contact import ContactLog
+from bot.services.ports import Disconnected
 from bot.services.program import Program
 from bot.store import Store
 from bot.store.models import RoundState, utc_text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.cli import applicants as applicants_command
 from bot.cli import match as match_command
+from bot.cli import report as report_command
 from bot.cli import simulate as simulate_command
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config, read_token
 
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     match_command.register(commands)
     simulate_command.register(commands)
+    report_command.register(commands)
     applicants_command.register(commands, _config_parent())
     return parser
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,23 @@ class DiscordPort(Protocol):
         """The id of the role that round announcements mention (created when missing)."""
 
     def channel_link(self, channel_id: int) -> str: ...
+
+
+class Disconnected:
+    """A DiscordPort for tools that run without the bot (the command line, offline reports).
+
+    Every Discord action is refused as a transient fault, so work such a tool queues waits
+    in the outbox for the bot, never counted as sent.
+    """
+
+    def __init__(self, guild_id: int) -> None:
+        self._guild_id = guild_id
+
+    def channel_link(self, channel_id: int) -> str:
+        return f"https://discord.com/channels/{self._guild_id}/{channel_id}"
+
+    def __getattr__(self, name: str) -> Any:
+        async def refuse(*args: object, **kwargs: object) -> NoReturn:
+            raise DiscordError(f"{name}: this tool does not connect to Discord", transient=True)
+
+        return refuse

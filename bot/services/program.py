@@ -30,6 +30,7 @@ from bot.services.matching import MatchingService
 from bot.services.membership import Departures
 from bot.services.outbox import Dispatcher
 from bot.services.ports import DiscordPort
+from bot.services.reports import ReportService
 from bot.services.rounds import RoundService
 from bot.services.spaces import SpaceService
 from bot.services.topics import TopicService
@@ -85,6 +86,7 @@ class Program:
         self.departures = Departures(store, clock, changes)
         self.away = AwayService(store, clock, zones, changes)
         self.checkins = CheckinService(store, clock)
+        self.reports = ReportService(store, clock, config, self.pair_health)
         render = RenderContext(
             store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
         )

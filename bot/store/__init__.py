@@ -11,6 +11,7 @@ from bot.store.effects import Scheduled
 from bot.store.outbox import OutboxRepository
 from bot.store.partnerships import PartnershipRepository
 from bot.store.people import PeopleRepository
+from bot.store.reports import ReportRepository
 from bot.store.rounds import RoundRepository, TopicRepository
 
 __all__ = ["Scheduled", "Store"]
@@ -28,6 +29,7 @@ class Store:
         self.activity = ActivityRepository(db)
         self.outbox = OutboxRepository(db)
         self.coordination = CoordinationRepository(db)
+        self.reports = ReportRepository(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True, scratch: bool = False) -> Store:
