@@ -50,7 +50,6 @@ ARCHIVED_MEMBER_PERMISSIONS = discord.PermissionOverwrite(
     read_message_history=True,
     send_messages=False,
     send_messages_in_threads=False,
-    add_reactions=False,
 )
 THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
     view_channel=True,
@@ -226,11 +225,13 @@ class DiscordAdapter:
         guild = self.guild
         overwrites: Overwrites = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            # Discord lets the bot put in an overwrite only what it holds in the guild, and
+            # Manage Permissions not at all: it edits overwrites with its guild-level Manage
+            # Roles. This keeps its own access should a server admin narrow @everyone.
             guild.me: discord.PermissionOverwrite(
                 view_channel=True,
                 send_messages=True,
                 manage_channels=True,
-                manage_permissions=True,
                 read_message_history=True,
                 embed_links=True,
                 pin_messages=True,
