@@ -11,6 +11,7 @@ actions rather than messages (opening or archiving a space): they override
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,11 +23,14 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.content import Messages
 from bot.domain.calendar import Series
+from bot.posts import limits
 from bot.posts.reads import Reads
 from bot.services.ports import DiscordPort, Draft
 from bot.services.zones import MemberZones
 from bot.store import Store
 from bot.store.effects import Effect
+
+log = logging.getLogger(__name__)
 
 
 class _Frozen(BaseModel):
@@ -167,6 +171,10 @@ class Post(Work):
         draft = await self.render(context.render)
         if draft is None:
             return None
+        too_long = limits.problems(draft)
+        if too_long:
+            log.warning("%s did not fit Discord's limits, shortened: %s", self.key, too_long)
+            draft = limits.fit(draft)
         return await context.deliver(self.target, draft, nonce)
 
 

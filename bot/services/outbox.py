@@ -122,11 +122,18 @@ class Dispatcher:
             if not progressed or len(batch) < BATCH:
                 return done
 
+    def context(self) -> ActionContext:
+        """What a piece of work is performed with, with reads of its own."""
+        reads = Reads(self._store)
+        return ActionContext(replace(self._render, reads=reads), self.deliver, self._spaces)
+
     async def _context_for(self, batch: list[OutboxItem]) -> ActionContext:
         """A batch reads what its posts share once (see :mod:`bot.posts.reads`)."""
-        reads = Reads(self._store)
-        await reads.prefetch(i.partnership_id for i in batch if i.partnership_id is not None)
-        return ActionContext(replace(self._render, reads=reads), self.deliver, self._spaces)
+        context = self.context()
+        await context.render.reads.prefetch(
+            item.partnership_id for item in batch if item.partnership_id is not None
+        )
+        return context
 
     async def _do(self, item: OutboxItem, context: ActionContext) -> bool:
         work = load(item.kind, item.target, item.payload)

@@ -1,0 +1,211 @@
+"""Every kind of post, rendered from a real store, within Discord's limits.
+
+A new kind fails ``test_every_kind_has_a_sample`` until it gets a sample here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.domain.applications import Application
+from bot.posts import (
+    CoordinatorsTarget,
+    DirectTarget,
+    ForumTarget,
+    Post,
+    SpaceTarget,
+    Work,
+    kinds,
+    limits,
+)
+from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
+from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
+from bot.posts.closing import Closing, EndReminder
+from bot.posts.contact import Escalation, Nudge
+from bot.posts.membership import PartnerLeft
+from bot.posts.rounds import ApplicationsOpen
+from bot.posts.setup import DeliveryFailed, MissingPermissions
+from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
+from bot.posts.topics import CohortThread, TopicPost
+from bot.services.ports import Draft
+from bot.services.program import Program
+from bot.simulation.recorder import RecordingDiscord
+from bot.store import Store
+
+START = date(2027, 3, 1)
+LONG = "Maximiliana Wilhelmina Anastasia de la Fuente-Oyelaran " * 4
+ANA, BO = 101, 102
+
+
+@dataclass
+class World:
+    program: Program
+    round_id: int
+    partnership_id: int
+    topic_id: int
+    away_id: int
+    space: SpaceTarget
+
+
+def application(discord_id: int, name: str, country: str, zone: str) -> Application:
+    return Application(
+        discord_id=discord_id,
+        name=name,
+        institution="Bibliothèque nationale " * 9,
+        sector="academic",
+        country=country,
+        timezone=zone,
+        career_stage="mid",
+        languages=["en", "fr", "ar", "zh", "sw"],
+        interests=[f"interest number {n} about libraries" for n in range(9)],
+        hopes="To learn. " * 99,
+        returning_note="Do more. " * 99,
+    )
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    clock = ManualClock(datetime(2027, 2, 1, tzinfo=UTC))
+    store = await Store.open(tmp_path / "posts.sqlite3")
+    config = Config(discord={"guild_id": 1, "coordinator_role": "Coordinators"})
+    port = RecordingDiscord(clock, lambda event: None)
+    program = Program(config, store, clock, port)
+    try:
+        round_ = await program.rounds.create("2027A", START, None, 0)
+        await program.rounds.open_applications(0)
+        await store.people.save_applications(
+            round_.id,
+            [
+                application(ANA, "Ana " + LONG, "NZ", "Pacific/Kiritimati"),
+                application(BO, "李小龍 " + LONG, "US", "Pacific/Pago_Pago"),
+            ],
+            clock.now(),
+        )
+        reasons = [f"a long reason number {n}: " + "x" * 300 for n in range(20)]
+        pid = await store.partnerships.create(
+            round_.id, "ana-and-li", [ANA, BO], score=1.0, reasons=reasons, now=clock.now()
+        )
+        category = await port.ensure_container("2027A", 1, "channel")
+        space = await port.ensure_space(category, "channel", "ana-and-li", "m", [ANA, BO])
+        await store.partnerships.set_channel(pid, space)
+        await store.partnerships.set_state(pid, "active")
+        clock.set(clock.now() + timedelta(days=40))
+        away = await store.activity.add_away(
+            BO, clock.now(), clock.now() + timedelta(days=3), "n" * 200, clock.now()
+        )
+        await store.activity.answer_checkin(pid, ANA, 1, "not_working", "c" * 1000, clock.now())
+        topic = (await store.topics.for_round(round_.id))[0]
+        yield World(program, round_.id, pid, topic.id, away.id, SpaceTarget(channel_id=space))
+    finally:
+        await store.close()
+
+
+SAMPLES: dict[type[Work], Callable[[World], Work]] = {
+    OpenSpace: lambda w: OpenSpace(partnership_id=w.partnership_id),
+    ArchiveSpace: lambda w: ArchiveSpace(partnership_id=w.partnership_id),
+    Intro: lambda w: Intro(partnership_id=w.partnership_id, target=w.space),
+    TopicPost: lambda w: TopicPost(
+        partnership_id=w.partnership_id, target=w.space, topic_id=w.topic_id
+    ),
+    CohortThread: lambda w: CohortThread(
+        target=ForumTarget(title="2027A: Getting to know you"),
+        round_id=w.round_id,
+        topic_id=w.topic_id,
+    ),
+    EndReminder: lambda w: EndReminder(partnership_id=w.partnership_id, target=w.space),
+    Closing: lambda w: Closing(partnership_id=w.partnership_id, target=w.space),
+    ApplicationsOpen: lambda w: ApplicationsOpen(round_id=w.round_id),
+    MissingPermissions: lambda w: MissingPermissions(problems=tuple("p" * 90 for _ in range(40))),
+    DeliveryFailed: lambda w: DeliveryFailed(
+        partnership_id=w.partnership_id, failed_key="p1:intro", failed_kind="intro", error="e" * 900
+    ),
+    Nudge: lambda w: Nudge(
+        partnership_id=w.partnership_id,
+        target=w.space,
+        tone="quiet",
+        recipients=(ANA, BO),
+        silent=(ANA, BO),
+        days=14,
+        number=3,
+    ),
+    Escalation: lambda w: Escalation(
+        partnership_id=w.partnership_id,
+        days=30,
+        nudges=2,
+        away_summary="a" * 900,
+        silent=(ANA,),
+        number=1,
+    ),
+    AwayNoted: lambda w: AwayNoted(
+        partnership_id=w.partnership_id, target=w.space, away_id=w.away_id
+    ),
+    WelcomeBack: lambda w: WelcomeBack(
+        partnership_id=w.partnership_id, target=w.space, away_id=w.away_id
+    ),
+    AvailabilityAsk: lambda w: AvailabilityAsk(
+        partnership_id=w.partnership_id, target=w.space, sequence=1
+    ),
+    CheckinPrompt: lambda w: CheckinPrompt(
+        partnership_id=w.partnership_id, target=w.space, sequence=1
+    ),
+    CheckinDm: lambda w: CheckinDm(
+        partnership_id=w.partnership_id,
+        target=DirectTarget(user_id=ANA, fallback_channel_id=w.space.channel_id),
+        sequence=1,
+        member_id=ANA,
+    ),
+    CheckinAlert: lambda w: CheckinAlert(
+        partnership_id=w.partnership_id, target=CoordinatorsTarget(), member_id=ANA, sequence=1
+    ),
+    PartnerLeft: lambda w: PartnerLeft(partnership_id=w.partnership_id, member_id=BO),
+}
+
+
+def test_every_kind_has_a_sample() -> None:
+    assert set(SAMPLES) == set(kinds())
+
+
+POSTS = [kind for kind in kinds() if issubclass(kind, Post)]
+
+
+@pytest.mark.parametrize("kind", POSTS, ids=lambda kind: kind.__name__)
+async def test_each_post_reaches_discord_within_its_limits(world: World, kind: type[Post]) -> None:
+    """Rendered from people with very long names, long answers and zones on both sides of
+    the date line, then sent the way the outbox sends it."""
+    post = SAMPLES[kind](world)
+    assert isinstance(post, Post)
+    dispatcher = world.program.dispatcher
+    receipt = await post.perform(dispatcher.context(), "nonce")
+    assert receipt is not None and receipt.message_id is not None, f"{kind.__name__} sent nothing"
+    port = world.program.port
+    assert isinstance(port, RecordingDiscord)
+    sent = port.message(receipt.message_id).draft
+    assert limits.problems(sent) == []
+    assert "{" not in sent.content, "a template field was left unfilled"
+
+
+def test_fit_shortens_every_text_and_the_embed_total() -> None:
+    embed = {
+        "title": "t" * 300,
+        "description": "d" * 5000,
+        "footer": {"text": "f" * 3000},
+        "fields": [{"name": "n" * 300, "value": "v" * 2000} for _ in range(30)],
+    }
+    draft = Draft(content="c" * 2500, embeds=(embed,) * 12)
+    assert limits.problems(draft)
+    fitted = limits.fit(draft)
+    assert limits.problems(fitted) == []
+    assert fitted.content.endswith("…") and len(fitted.content) == limits.CONTENT
+    assert len(fitted.embeds) == limits.EMBEDS
+
+
+def test_fit_leaves_a_draft_that_fits_alone() -> None:
+    draft = Draft(content="Hello", embeds=({"title": "Hi", "description": "there"},))
+    assert limits.fit(draft) is draft
