@@ -16,7 +16,7 @@ from discord.ext import commands
 import cogs
 from bot.clock import Clock
 from bot.config import Config
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, creation_guard
 from bot.pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
 from bot.scheduler import Waker
 from bot.services.program import Program, ProgramContent
@@ -72,6 +72,7 @@ class ILNBot(commands.Bot):
             # Nothing the bot sends pings anyone unless that one post names whom it may ping
             # (the adapter passes a post's members or roles); never @everyone or @here.
             allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=creation_guard(),
         )
         apply_endpoint_overrides(config)
         self.config = config

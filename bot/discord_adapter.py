@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -18,6 +19,41 @@ from bot.ui import view_of
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+C = TypeVar("C", bound=discord.abc.Snowflake)
+
+# While set, a server error that answers the request stops discord.py from retrying it.
+_CREATING: contextvars.ContextVar[bool] = contextvars.ContextVar("creating", default=False)
+_RETRIED_STATUSES = frozenset({500, 502, 504, 524})  # what discord.py retries by itself
+
+
+class CreationUncertain(Exception):
+    """Discord answered a create request with a server error: it may have been carried out."""
+
+
+def creation_guard() -> aiohttp.TraceConfig:
+    """The client's HTTP trace that makes creating things safe to retry.
+
+    discord.py answers a 500 by sleeping and sending the same request again. For a message
+    that is harmless (its nonce makes Discord drop the copy), but a channel, a category, a
+    thread or a forum post would be created twice, because Discord may have carried out
+    the first request before failing. During a creation (see :meth:`DiscordAdapter._create`)
+    such an answer raises instead, so the adapter can look for what exists first.
+    """
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if _CREATING.get() and params.response.status in _RETRIED_STATUSES:
+            params.response.release()
+            raise CreationUncertain(f"HTTP {params.response.status} from {params.url.path}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
 # Keyed the way discord.py's channel-creation calls accept: roles, members or bare ids.
 Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
 
@@ -60,6 +96,7 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
     create_private_threads=False,
 )
 GUILD_CHANNEL_LIMIT = 500
+THREAD_NAME_LIMIT = 100
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 
 
@@ -128,22 +165,32 @@ class DiscordAdapter:
         if existing is not None:
             return existing
         log.info("creating channel #%s", name)
-        return await self._call(lambda: self.guild.create_text_channel(name, overwrites=overwrites))
+        return await self._create(
+            f"channel #{name}",
+            lambda: self.guild.create_text_channel(name, overwrites=overwrites),
+            lambda: self._fetch_channel(discord.TextChannel, name=name),
+        )
 
     async def _ensure_forum(self, name: str) -> discord.ForumChannel:
         existing = discord.utils.get(self.guild.forums, name=name)
         if existing is not None:
             return existing
         log.info("creating forum #%s", name)
-        return await self._call(
-            lambda: self.guild.create_forum(name, topic="Cohort-wide discussion of each topic")
+        return await self._create(
+            f"forum #{name}",
+            lambda: self.guild.create_forum(name, topic="Cohort-wide discussion of each topic"),
+            lambda: self._fetch_channel(discord.ForumChannel, name=name),
         )
 
     async def _ensure_role(self, name: str, *, mentionable: bool = True) -> discord.Role:
         existing = discord.utils.get(self.guild.roles, name=name)
         if existing is not None:
             return existing
-        return await self._call(lambda: self.guild.create_role(name=name, mentionable=mentionable))
+        return await self._create(
+            f"role {name}",
+            lambda: self.guild.create_role(name=name, mentionable=mentionable),
+            lambda: self._fetch_role(name),
+        )
 
     # Spaces ---------------------------------------------------------------------------------
 
@@ -156,8 +203,10 @@ class DiscordAdapter:
             name = f"{round_name} partners" if number == 1 else f"{round_name} partners {number}"
             category = discord.utils.get(guild.categories, name=name)
             if category is None:
-                category = await self._call(
-                    lambda: guild.create_category(name, overwrites=self._private_overwrites([]))
+                category = await self._create(
+                    f"category {name}",
+                    lambda: guild.create_category(name, overwrites=self._private_overwrites([])),
+                    lambda: self._fetch_channel(discord.CategoryChannel, name=name),
                 )
             return category.id
         # Private threads are only visible to members who can view their parent, so the
@@ -166,10 +215,12 @@ class DiscordAdapter:
         channel = discord.utils.get(guild.text_channels, name=name)
         if channel is None:
             role = await self._ensure_role(name, mentionable=False)
-            overwrites = self._private_overwrites([])
+            overwrites = self._private_overwrites([], moderate_threads=True)
             overwrites[role] = THREAD_PARENT_PARTICIPANT
-            channel = await self._call(
-                lambda: guild.create_text_channel(name, overwrites=overwrites)
+            channel = await self._create(
+                f"channel #{name}",
+                lambda: guild.create_text_channel(name, overwrites=overwrites),
+                lambda: self._fetch_channel(discord.TextChannel, name=name),
             )
         return channel.id
 
@@ -190,8 +241,10 @@ class DiscordAdapter:
             if channel.topic == marker:  # created before a restart: adopt, never duplicate
                 return channel.id
         overwrites = self._private_overwrites(members)
-        created = await self._call(
-            lambda: category.create_text_channel(name, topic=marker, overwrites=overwrites)
+        created = await self._create(
+            f"space #{name}",
+            lambda: category.create_text_channel(name, topic=marker, overwrites=overwrites),
+            lambda: self._fetch_channel(discord.TextChannel, parent=category_id, topic=marker),
         )
         return created.id
 
@@ -201,13 +254,15 @@ class DiscordAdapter:
             raise DiscordError(f"channel {parent_id} is gone", transient=False)
         thread = discord.utils.get(parent.threads, name=name)
         if thread is None:
-            thread = await self._call(
+            thread = await self._create(
+                f"private thread {name}",
                 lambda: parent.create_thread(
                     name=name,
                     type=discord.ChannelType.private_thread,
                     invitable=False,
                     auto_archive_duration=10080,
-                )
+                ),
+                lambda: self._fetch_thread(parent_id, name),
             )
         role = discord.utils.get(self.guild.roles, name=parent.name)
         for member_id in members:
@@ -221,7 +276,11 @@ class DiscordAdapter:
             await self._call(functools.partial(thread.add_user, member))
         return thread.id
 
-    def _private_overwrites(self, members: Sequence[int]) -> Overwrites:
+    def _private_overwrites(
+        self, members: Sequence[int], *, moderate_threads: bool = False
+    ) -> Overwrites:
+        """Who sees a private space (or, with ``moderate_threads``, a round's channel of
+        private threads, whose threads coordinators can then open and moderate)."""
         guild = self.guild
         overwrites: Overwrites = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
@@ -240,7 +299,10 @@ class DiscordAdapter:
         coordinator_role = self._coordinator_role()
         if coordinator_role is not None:
             overwrites[coordinator_role] = discord.PermissionOverwrite(
-                view_channel=True, send_messages=True, read_message_history=True
+                view_channel=True,
+                send_messages=True,
+                read_message_history=True,
+                manage_threads=True if moderate_threads else None,
             )
         for member_id in members:
             overwrites[discord.Object(member_id)] = SPACE_MEMBER_PERMISSIONS
@@ -307,17 +369,22 @@ class DiscordAdapter:
         forum = await self._channel(self._required(self._forum_id))
         if not isinstance(forum, discord.ForumChannel):
             raise DiscordError("the cohort forum is missing", transient=False)
-        existing = discord.utils.get(forum.threads, name=title)
+        name = title[:THREAD_NAME_LIMIT]
+        existing = discord.utils.get(forum.threads, name=name)
         if existing is not None:  # opened before a restart
             return existing.id, existing.id
-        created = await self._call(
+        created = await self._create(
+            f"forum post {name}",
             lambda: forum.create_thread(
-                name=title[:100],
+                name=name,
                 content=draft.content or None,
                 embeds=_embeds(draft),
                 allowed_mentions=discord.AllowedMentions.none(),
-            )
+            ),
+            lambda: self._fetch_thread(forum.id, name),
         )
+        if isinstance(created, discord.Thread):  # found again: its starter has its id
+            return created.id, created.id
         return created.thread.id, created.message.id
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
@@ -372,6 +439,55 @@ class DiscordAdapter:
                 ),
             )
         )
+
+    async def _create(
+        self,
+        what: str,
+        create: Callable[[], Awaitable[T]],
+        find_again: Callable[[], Awaitable[Any]],
+    ) -> T | Any:
+        """Create something once: when Discord answers with a server error, ask it what
+        exists before anything is created again (see :func:`creation_guard`)."""
+        token = _CREATING.set(True)
+        try:
+            return await self._call(create)
+        except CreationUncertain as uncertain:
+            found = await find_again()
+            if found is not None:
+                log.warning("Discord failed creating %s (%s) but had made it", what, uncertain)
+                return found
+            raise DiscordError(
+                f"Discord failed creating {what} ({uncertain}); it will be tried again",
+                transient=True,
+            ) from uncertain
+        finally:
+            _CREATING.reset(token)
+
+    async def _fetch_channel(
+        self,
+        kind: type[C],
+        *,
+        name: str | None = None,
+        parent: int | None = None,
+        topic: str | None = None,
+    ) -> C | None:
+        """A channel as Discord has it now (not as the gateway has told us so far)."""
+        for channel in await self._call(self.guild.fetch_channels):
+            if (
+                isinstance(channel, kind)
+                and (name is None or channel.name == name)
+                and (parent is None or getattr(channel, "category_id", None) == parent)
+                and (topic is None or getattr(channel, "topic", None) == topic)
+            ):
+                return channel
+        return None
+
+    async def _fetch_thread(self, parent_id: int, name: str) -> discord.Thread | None:
+        threads = await self._call(self.guild.active_threads)
+        return next((t for t in threads if t.parent_id == parent_id and t.name == name), None)
+
+    async def _fetch_role(self, name: str) -> discord.Role | None:
+        return discord.utils.get(await self._call(self.guild.fetch_roles), name=name)
 
     async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
         found = self.guild.get_channel_or_thread(channel_id)

@@ -115,10 +115,14 @@ class Dispatcher:
                 return done
             context = await self._context_for(batch)
             progressed = False
-            for item in batch:
-                if await self._do(item, context):
-                    done += 1
-                    progressed = True
+            for position, item in enumerate(batch):
+                outcome = await self._do(item, context)
+                if outcome is None:
+                    continue
+                done += 1
+                progressed = True
+                if outcome:  # it changed what later posts read: read afresh
+                    context = await self._context_for(batch[position + 1 :])
             if not progressed or len(batch) < BATCH:
                 return done
 
@@ -135,13 +139,15 @@ class Dispatcher:
         )
         return context
 
-    async def _do(self, item: OutboxItem, context: ActionContext) -> bool:
+    async def _do(self, item: OutboxItem, context: ActionContext) -> bool | None:
+        """Do one piece of work: None when it failed (it is retried later), else whether
+        it recorded effects."""
         work = load(item.kind, item.target, item.payload)
         try:
             receipt = await work.perform(context, nonce_for(item.key))
         except DiscordError as error:
             await self._failed(item, work, error)
-            return False
+            return None
         effects = () if receipt is None else work.effects(receipt, self._clock.now())
         message_id = receipt.message_id if receipt else None
         await self._store.outbox.mark_done(item.key, message_id, self._clock.now(), effects)
@@ -149,7 +155,7 @@ class Dispatcher:
         if receipt is not None:
             for listener in self._listeners:
                 await listener(work, receipt)
-        return True
+        return bool(effects)
 
     async def _failed(self, item: OutboxItem, work: Work, error: DiscordError) -> None:
         now = self._clock.now()
