@@ -373,6 +373,7 @@ class DiscordAdapter:
         existing = discord.utils.get(forum.threads, name=name)
         if existing is not None:  # opened before a restart
             return existing.id, existing.id
+        tags = self._forum_tags(forum)
         created = await self._create(
             f"forum post {name}",
             lambda: forum.create_thread(
@@ -380,12 +381,34 @@ class DiscordAdapter:
                 content=draft.content or None,
                 embeds=_embeds(draft),
                 allowed_mentions=discord.AllowedMentions.none(),
+                applied_tags=tags,
             ),
             lambda: self._fetch_thread(forum.id, name),
         )
         if isinstance(created, discord.Thread):  # found again: its starter has its id
             return created.id, created.id
         return created.thread.id, created.message.id
+
+    def _forum_tags(self, forum: discord.ForumChannel) -> list[discord.ForumTag]:
+        """The tag a post needs when the forum requires one: the configured tag, or else
+        the forum's first (an admin may have set the forum up before the bot came)."""
+        if not forum.flags.require_tag:
+            return []
+        wanted = self._settings.cohort_forum_tag
+        if wanted is not None:
+            tag = discord.utils.get(forum.available_tags, name=wanted)
+            if tag is not None:
+                return [tag]
+            log.warning("the forum #%s has no tag %r; using its first tag", forum.name, wanted)
+        if not forum.available_tags:
+            raise DiscordError(
+                f"the forum #{forum.name} requires a tag on every post but has none",
+                transient=False,
+                fixable=True,
+            )
+        tag = forum.available_tags[0]
+        log.info("the forum #%s requires a tag: topic posts get %r", forum.name, tag.name)
+        return [tag]
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         channel = await self._channel(space_id)

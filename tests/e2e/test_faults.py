@@ -96,3 +96,18 @@ async def test_the_programs_own_channels_and_role_answered_with_a_500_exist_once
     for name in ("iln-coordinators", "iln-announcements", "iln-discussions"):
         assert channels[name] == 1, channels
     assert Counter(r.name for r in iln.driver.guild.roles.values())["ILN next round"] == 1
+
+
+async def test_a_forum_that_requires_a_tag_gets_one_on_each_topic_post(make_iln: object) -> None:
+    """A server admin made the cohort forum before the bot came, with tags required."""
+    iln: Iln = await make_iln(config={"discord": {"cohort_forum_tag": "Topics"}})  # type: ignore[operator]
+    forum = await iln.driver.create_forum(
+        "iln-discussions", tags=["Introductions", "Topics"], require_tag=True
+    )
+    await iln.start()
+    await confirmed_round(iln, crowd(2))
+    await iln.program.rounds.start(0)
+    await iln.advance(timedelta(days=1))
+    [post] = iln.driver.forum_posts(forum)
+    topics_tag = next(tag for tag in forum.available_tags if tag["name"] == "Topics")
+    assert [str(tag) for tag in post.applied_tags] == [str(topics_tag["id"])]
