@@ -6,7 +6,8 @@ import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 import aiohttp
 import discord
@@ -96,6 +97,10 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
     create_private_threads=False,
 )
 GUILD_CHANNEL_LIMIT = 500
+# Looking for a post that may have been sent: how far back (the clocks may differ a little)
+# and how many of the channel's messages since then to read.
+FIND_MARGIN = timedelta(minutes=2)
+FIND_LIMIT = 100
 THREAD_NAME_LIMIT = 100
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 
@@ -365,6 +370,42 @@ class DiscordAdapter:
     async def send_announcement(self, draft: Draft, nonce: str) -> int:
         return await self.send(self._required(self._announcement_channel_id), draft, nonce)
 
+    async def program_channel(self, which: Literal["coordinators", "announcements"]) -> int:
+        if which == "coordinators":
+            return self._required(self._coordinator_channel_id)
+        return self._required(self._announcement_channel_id)
+
+    async def find_sent(self, channel_id: int, draft: Draft, since: datetime) -> int | None:
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return None
+        return await self._find_in(channel, draft, since)
+
+    async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
+        user = self._client.get_user(user_id)
+        if user is None:
+            user = await self._call(lambda: self._client.fetch_user(user_id))
+        channel = user.dm_channel
+        if channel is None:
+            channel = await self._call(user.create_dm)
+        return await self._find_in(channel, draft, since)
+
+    async def _find_in(
+        self, channel: discord.abc.Messageable, draft: Draft, since: datetime
+    ) -> int | None:
+        """The bot's own message since ``since`` that reads as ``draft`` (its own messages
+        are readable without the message-content intent)."""
+        me = self._client.user
+        after = discord.Object(discord.utils.time_snowflake(since - FIND_MARGIN))
+        await self._pacer.slot()
+        try:
+            async for message in channel.history(limit=FIND_LIMIT, after=after):
+                if me is not None and message.author.id == me.id and _reads_as(message, draft):
+                    return message.id
+        except discord.HTTPException as error:
+            raise DiscordError(f"could not read history: {error}", transient=True) from error
+        return None
+
     async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         forum = await self._channel(self._required(self._forum_id))
         if not isinstance(forum, discord.ForumChannel):
@@ -544,6 +585,17 @@ class DiscordAdapter:
             raise DiscordError(message, transient=transient) from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise DiscordError(f"connection problem: {error!r}", transient=True) from error
+
+
+def _reads_as(message: discord.Message, draft: Draft) -> bool:
+    """Whether a posted message is that draft: the same text and the same embed texts."""
+    if message.content != draft.content or len(message.embeds) != len(draft.embeds):
+        return False
+    return all(
+        (sent.title or "", sent.description or "")
+        == (wanted.get("title", ""), wanted.get("description", ""))
+        for sent, wanted in zip(message.embeds, draft.embeds, strict=True)
+    )
 
 
 def _embeds(draft: Draft) -> list[discord.Embed]:
