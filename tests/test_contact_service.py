@@ -589,3 +589,30 @@ async def test_after_downtime_asks_are_planned_late_but_only_the_latest_is_poste
     assert len(asks) == 1  # the first one is superseded, so it is skipped, not sent twice
     item = await w.store.outbox.get(f"p{pid}:availability:1")
     assert item is not None and item.sent_at is not None and item.message_id is None
+
+
+def test_the_health_csv_is_safe_to_open_in_a_spreadsheet() -> None:
+    import csv
+    import io
+
+    from bot.domain.spreadsheet import FORMULA_TRIGGERS
+    from bot.services.contact import PairHealth, health_csv
+
+    row = PairHealth(
+        partnership_id=1,
+        name="=cmd|' /C calc'!A0",
+        state="active",
+        channel_id=None,
+        members=("-2+3", "@SUM(A1)"),
+        last_contact=None,
+        days_since_contact=None,
+        contacts_per_fortnight=0.0,
+        nudges=0,
+        escalated=False,
+        away="\tnobody",
+        checkins=(),
+        risk=0.5,
+        label="watch",
+    )
+    cells = [c for r in csv.reader(io.StringIO(health_csv([row]))) for c in r if c]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
