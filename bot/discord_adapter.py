@@ -337,6 +337,25 @@ class DiscordAdapter:
         overwrites.update({discord.Object(m): ARCHIVED_MEMBER_PERMISSIONS for m in archived})
         await self._call(lambda: channel.edit(overwrites=overwrites))
 
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        channel = await self._channel(space_id)
+        try:
+            if isinstance(channel, discord.Thread):
+                await self._call(lambda: channel.remove_user(discord.Object(member_id)))
+            elif isinstance(channel, discord.TextChannel):
+                # The member may have left the server (no Member object), which discord.py's
+                # set_permissions refuses: one PATCH without their overwrite instead.
+                kept: Overwrites = {
+                    target: overwrite
+                    for target, overwrite in channel.overwrites.items()
+                    if target.id != member_id
+                }
+                if len(kept) < len(channel.overwrites):
+                    await self._call(lambda: channel.edit(overwrites=kept))
+        except DiscordError as error:
+            if not isinstance(error.__cause__, discord.NotFound):  # already gone: done
+                raise
+
     # Posting --------------------------------------------------------------------------------
 
     async def send(self, channel_id: int, draft: Draft, nonce: str) -> int:

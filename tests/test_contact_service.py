@@ -39,6 +39,7 @@ class FakePort:
     closed_dms: set[int] = field(default_factory=set)
     history: dict[int, list[SeenMessage]] = field(default_factory=dict)
     history_calls: int = 0
+    removed: list[tuple[int, int]] = field(default_factory=list)
     next_id: int = 9_000_000
 
     def _record(self, where: str, target: int, post: Draft, nonce: str) -> int:
@@ -80,6 +81,9 @@ class FakePort:
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
     ) -> None:
         return None
+
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        self.removed.append((space_id, member_id))
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         self.history_calls += 1
@@ -571,6 +575,7 @@ async def test_member_leaving_alerts_coordinators(world: tuple[World, int]) -> N
     await w.run(at(0, 1))
     [alert] = w.port.texts("coordinators")
     assert "**Bo Chen** has left the server" in alert and "ana-and-bo" in alert
+    assert w.port.removed == [(SPACE, BO)]  # so rejoining does not bring the space back
     assert await w.departures.member_left(BO) == []
 
 

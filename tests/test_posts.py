@@ -29,7 +29,7 @@ from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
-from bot.posts.membership import PartnerLeft
+from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -165,6 +165,7 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
         partnership_id=w.partnership_id, target=CoordinatorsTarget(), member_id=ANA, sequence=1
     ),
     PartnerLeft: lambda w: PartnerLeft(partnership_id=w.partnership_id, member_id=BO),
+    RemoveFromSpace: lambda w: RemoveFromSpace(partnership_id=w.partnership_id, member_id=BO),
 }
 
 

@@ -28,7 +28,7 @@ from bot.posts.base import (
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
-from bot.posts.membership import PartnerLeft
+from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -53,7 +53,8 @@ AnyWork = Annotated[
     | CheckinPrompt
     | CheckinDm
     | CheckinAlert
-    | PartnerLeft,
+    | PartnerLeft
+    | RemoveFromSpace,
     Field(discriminator="kind"),
 ]
 

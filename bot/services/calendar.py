@@ -34,6 +34,8 @@ from bot.store.models import Round, RoundState, RoundTopic
 log = logging.getLogger(__name__)
 
 PLANNED_STATES = (RoundState.RUNNING, RoundState.ENDED)
+# Partnerships with a calendar: the active ones, and those that lost a partner (their close).
+CALENDAR_STATES = ("active", "member_left")
 # The cohort thread opens a moment before the first space gets its topic, so every
 # space's post can link to it.
 THREAD_LEAD = timedelta(seconds=1)
@@ -157,7 +159,9 @@ class CalendarPlanner:
                 [(t.id, t.due_on) for t in topics],
             )
         calendar = self._calendars[round_id]
-        live = await self._store.activity.live_pairs(round_id, None if only is None else list(only))
+        live = await self._store.activity.live_pairs(
+            round_id, None if only is None else list(only), states=CALENDAR_STATES
+        )
         planned = (
             {p for p, r in self._pair_round.items() if r == round_id} if only is None else only
         )
@@ -275,7 +279,10 @@ class CalendarPlanner:
 
 
 def _applies(entry: CalendarEntry, at: datetime, pair: LivePair) -> bool:
-    """Asks and check-ins start with the partnership; topics and the close are for all."""
+    """Asks and check-ins start with the partnership; topics and the close are for all.
+    A partnership that lost a partner gets only its close, so its space is closed too."""
+    if pair.state != "active":
+        return entry.series is Series.CLOSING
     if entry.series in (Series.AVAILABILITY, Series.CHECKIN):
         return at >= pair.created_at
     return True

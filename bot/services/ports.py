@@ -112,6 +112,9 @@ class DiscordPort(Protocol):
     async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
         """The same, in the bot's direct messages with a member."""
 
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        """Take a member out of a space (their overwrite, or their thread membership)."""
+
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         """Messages posted in a space after the given one, oldest first (bot's own excluded)."""
 

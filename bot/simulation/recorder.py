@@ -206,6 +206,10 @@ class RecordingDiscord:
         channel.state = "kept_open" if keep_open else "archived"
         self._emit(f"space_{channel.state}", f"#{channel.name} ({kind})", space_id)
 
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        channel = self.channels[space_id]
+        channel.members = tuple(m for m in channel.members if m != member_id)
+
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         channel = self.channels.get(space_id)
         if channel is None:
