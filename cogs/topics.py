@@ -13,6 +13,7 @@ from bot.client import ILNBot
 from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
 from bot.posts.topics import topic_embed
+from bot.services.topics import BODY_BUDGET
 from bot.store.models import RoundTopic
 from cogs._shared import (
     PoliteModal,
@@ -112,7 +113,7 @@ class TopicModal(PoliteModal):
             "body",
             existing.body if existing else None,
             style=discord.TextStyle.paragraph,
-            max_length=3000,
+            max_length=BODY_BUDGET,
         )
         for item in (self.topic_title, self.summary, self.body):
             self.add_item(item)

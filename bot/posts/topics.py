@@ -12,8 +12,6 @@ from bot.services.ports import Draft
 from bot.store.effects import Effect, SetCohortThread
 from bot.store.models import RoundTopic
 
-DESCRIPTION_LIMIT = 3500
-
 
 class TopicPost(PartnershipPost):
     """The topic in one space; the first of a topic's posts to go out marks it posted (the
@@ -77,7 +75,8 @@ class CohortThread(Post):
 
 
 def topic_embed(topic: RoundTopic) -> dict[str, Any]:
-    """The topic as an embed: body, prompts and hashtags, its summary in the footer."""
+    """The topic as an embed: body, prompts and hashtags, its summary in the footer (the
+    topic service keeps them within an embed's limits, so nothing here is cut)."""
     parts = [topic.body]
     if topic.prompts:
         parts.append("\n".join(f"- {prompt}" for prompt in topic.prompts))
@@ -85,7 +84,7 @@ def topic_embed(topic: RoundTopic) -> dict[str, Any]:
         parts.append(" ".join(topic.hashtags))
     return {
         "title": f"Topic {topic.position}: {topic.title}"[:256],
-        "description": "\n\n".join(parts)[:DESCRIPTION_LIMIT],
+        "description": "\n\n".join(parts),
         "color": EMBED_COLOUR,
         "footer": {"text": topic.summary[:2048]},
     }
