@@ -54,7 +54,9 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
     @app_commands.describe(on="The day to post it, e.g. 2027-04-12")
     async def add(self, interaction: discord.Interaction[Any], on: str) -> None:
         """(Coordinators) Add a topic to the round on a given day."""
-        due_on = parse_local_date(on, program_of(interaction).clock.now().date())
+        program = program_of(interaction)
+        due_on = parse_local_date(on, program.clock.now().date())
+        await program.topics.check_new_date(due_on)
         await interaction.response.send_modal(TopicModal(due_on=due_on))
 
     @app_commands.command(name="edit")

@@ -120,6 +120,10 @@ class TopicService:
         await self._changed(actor, "topic.post_now", topic)
         return topic, spaces
 
+    async def check_new_date(self, due_on: date) -> None:
+        """Refuse a day no new topic can have, before anyone types the topic."""
+        self._check_date(await self._editable_round(), due_on)
+
     async def _topic(self, position: int) -> RoundTopic:
         for topic in await self._store.topics.for_round((await self._editable_round()).id):
             if topic.position == position:
