@@ -136,3 +136,20 @@ async def test_a_post_tried_before_an_outage_that_never_reached_discord_is_sent_
     await iln.advance(timedelta(days=1), step=timedelta(hours=6))
     assert len([m for m in iln.driver.messages(space) if m.pinned]) == 1
     assert repeated_bot_posts(iln) == []
+
+
+async def test_scheduler_ticks_during_round_start_open_each_space_once(iln: Iln) -> None:
+    """The waker's ticks and /round start's own run all go through one coalescing run."""
+    cora, _ = await confirmed_round(iln, crowd(8))
+    iln.emulator.faults.delay(CREATE_CHANNEL, 0.05, method="POST")
+    started = await iln.driver.invoke_slash(cora, "round start", {})
+    ticks = [asyncio.create_task(iln.run_due()) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    ticks += [asyncio.create_task(iln.run_due()) for _ in range(3)]
+    await asyncio.gather(*ticks)
+    answer = await started.message(timeout=10)
+    assert "4 private spaces ready" in answer.content
+    spaces = Counter(c.name for c in iln.driver.channels(type=0) if c.name.startswith("person"))
+    assert len(spaces) == 4 and set(spaces.values()) == {1}
+    assert Counter(c.name for c in iln.driver.channels(type=4)) == Counter({"2027A partners": 1})
+    assert repeated_bot_posts(iln) == []
