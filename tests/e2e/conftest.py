@@ -31,7 +31,12 @@ async def make_iln(
     made: list[Iln] = []
     clock = ManualClock(START)
 
-    async def make(config: dict[str, Any] | None = None, **emulator_options: Any) -> Iln:
+    async def make(
+        config: dict[str, Any] | None = None,
+        *,
+        clock: ManualClock = clock,
+        **emulator_options: Any,
+    ) -> Iln:
         emulator = await emulator_factory(**emulator_options)
         # The bot is installed with exactly the permissions the README asks for, no more.
         await emulator.driver.set_role_permissions(emulator.bot_role, required_permissions().value)

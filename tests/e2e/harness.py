@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import discord
 
 from bot.client import ILNBot
 from bot.clock import ManualClock
@@ -23,6 +27,8 @@ from tests.emulator.client import running_client
 from tests.helpers import START
 
 COORDINATOR_ROLE = "ILN Coordinators"
+# The bot's own background tasks, by the names it gives them.
+BOT_TASKS = frozenset({"contact-flusher", "catch-up", "program-run"})
 MANAGE_MESSAGES = 1 << 13
 
 
@@ -34,6 +40,8 @@ class Iln:
     config_overrides: dict[str, Any] = field(default_factory=dict)
     bot: ILNBot | None = None
     store: Store | None = None
+    # Called with each new bot before it connects (e.g. to add an HTTP trace).
+    on_new_bot: Callable[[ILNBot], None] | None = None
     _stack: contextlib.AsyncExitStack | None = None
 
     @property
@@ -64,6 +72,8 @@ class Iln:
         self.store = await Store.open(self.db_path)
         self._stack.push_async_callback(self.store.close)
         bot = ILNBot(self.config(), self.store, self.clock, start_waker=False)
+        if self.on_new_bot is not None:
+            self.on_new_bot(bot)
         self.bot = await self._stack.enter_async_context(running_client(self.emulator, bot))
         await asyncio.wait_for(bot.caught_up.wait(), timeout=5)
         return bot
@@ -71,6 +81,21 @@ class Iln:
     async def stop(self) -> None:
         assert self._stack is not None
         await self._stack.aclose()
+        self.bot = None
+        self.store = None
+
+    async def crash(self) -> None:
+        """The process dies: no shutdown, nothing flushed; its tasks, its connection to
+        Discord and its database connection simply end (SQLite rolls back what was not
+        committed)."""
+        bot = self.bot
+        assert bot is not None and self._stack is not None
+        for task in asyncio.all_tasks():
+            if task.get_name() in BOT_TASKS and not task.done():
+                task.cancel()
+        bot.close = functools.partial(discord.Client.close, bot)  # type: ignore[method-assign]
+        with contextlib.suppress(BaseException):
+            await self._stack.aclose()
         self.bot = None
         self.store = None
 
