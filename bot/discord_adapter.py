@@ -103,6 +103,7 @@ FIND_MARGIN = timedelta(minutes=2)
 FIND_LIMIT = 100
 THREAD_NAME_LIMIT = 100
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
+MAXIMUM_REACHED = (30000, 30100)  # Discord's codes for "maximum number of ... reached"
 
 
 def required_permissions() -> discord.Permissions:
@@ -601,7 +602,10 @@ class DiscordAdapter:
         except discord.HTTPException as error:
             transient = error.status == 429 or error.status >= 500
             message = f"HTTP {error.status} ({error.code}): {error.text}"
-            raise DiscordError(message, transient=transient) from error
+            # 30xxx: "maximum number of ... reached" (channels, roles, pins...): it works
+            # again once a server admin makes room, so it is retried rarely, not given up.
+            at_a_limit = MAXIMUM_REACHED[0] <= error.code < MAXIMUM_REACHED[1]
+            raise DiscordError(message, transient=transient, fixable=at_a_limit) from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise DiscordError(f"connection problem: {error!r}", transient=True) from error
 

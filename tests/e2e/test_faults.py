@@ -111,3 +111,26 @@ async def test_a_forum_that_requires_a_tag_gets_one_on_each_topic_post(make_iln:
     [post] = iln.driver.forum_posts(forum)
     topics_tag = next(tag for tag in forum.available_tags if tag["name"] == "Topics")
     assert [str(tag) for tag in post.applied_tags] == [str(topics_tag["id"])]
+
+
+async def test_a_space_the_full_server_refuses_holds_up_nothing_and_is_reported_once(
+    make_iln: object,
+) -> None:
+    """The server reaches Discord's channel limit part-way through opening the spaces."""
+    iln: Iln = await make_iln(max_guild_channels=6)  # type: ignore[operator]
+    await iln.start()  # the program's three channels
+    await confirmed_round(iln, crowd(6))
+    await iln.program.rounds.start(0)
+    await iln.run_due()  # the category and two spaces fill the server: the third is refused
+    spaces = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
+    assert len(spaces) == 2
+    assert all(len(iln.driver.pins(space)) == 1 for space in spaces)  # intros went out
+    await iln.advance(timedelta(hours=3), step=timedelta(minutes=30))  # retried meanwhile
+    alerts = iln.driver.messages(iln.driver.channel("iln-coordinators"))
+    assert len([a for a in alerts if "Discord refused" in a.content]) == 1
+    [refused] = [
+        item
+        for item in await iln.program.store.outbox.by_kind("open_space")
+        if item.sent_at is None
+    ]
+    assert refused.attempts >= 2 and refused.gave_up_at is None  # still tried, an admin can fix
