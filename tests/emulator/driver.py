@@ -844,7 +844,18 @@ class Driver:
                     raise DriverError(f"text input {cid!r}: length out of range")
                 out["value"] = value
             else:
-                out["values"] = list(values.get(cid, []))
+                # A select shows its default options chosen; untouched, they are sent.
+                shown = [o["value"] for o in c.get("options") or [] if o.get("default")]
+                chosen = list(values.get(cid, shown))
+                if c["type"] == 3:
+                    allowed = [o["value"] for o in c.get("options") or []]
+                    for v in chosen:
+                        if v not in allowed:
+                            raise DriverError(f"{v!r} is not an option of {cid!r}")
+                    lo, hi = c.get("min_values", 1), c.get("max_values", 1)
+                    if c.get("required", True) and not lo <= len(chosen) <= hi:
+                        raise DriverError(f"select {cid!r} takes {lo}..{hi} values")
+                out["values"] = chosen
             return out
 
         for top in modal.get("components") or []:
