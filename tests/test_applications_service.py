@@ -51,8 +51,9 @@ async def program(tmp_path: Path) -> AsyncIterator[Program]:
 
 
 async def test_applications_are_refused_until_open_with_how_to_hear(program: Program) -> None:
-    with pytest.raises(UserFacingError, match=r"no round open .* `/notify-me on`"):
-        await program.matching.open_round()
+    for asking in (program.matching.open_round(), program.matching.application_of(LAN)):
+        with pytest.raises(UserFacingError, match=r"no round open .* `/notify-me on`"):
+            await asking
     await program.rounds.create("2027A", date(2027, 3, 1), None, 0)
     with pytest.raises(UserFacingError, match=r"2027A\*\* are not open yet. .*`/notify-me on`"):
         await program.matching.submit(application(LAN))

@@ -33,6 +33,8 @@ EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.AP
 # solve takes well under a second) and spares the process start (about a second).
 PROCESS_FROM_APPLICANTS = 300
 
+_HEAR = "Run `/notify-me on` and you will be mentioned when"
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -71,23 +73,26 @@ class MatchingService:
     async def open_round(self) -> Round:
         """The round taking applications; otherwise an applicant-facing refusal that says
         how they will hear when applications open."""
-        hear = "Run `/notify-me on` and you will be mentioned when"
-        try:
-            round_ = await self._rounds.current()
-        except UserFacingError:
-            raise UserFacingError(
-                f"There is no round open for applications yet. {hear} the next one opens."
-            ) from None
+        round_ = await self._applicants_round()
         if round_.state is RoundState.DRAFT:
             raise UserFacingError(
-                f"Applications for **{round_.name}** are not open yet. {hear} they open."
+                f"Applications for **{round_.name}** are not open yet. {_HEAR} they open."
             )
         if round_.state is not RoundState.APPLICATIONS_OPEN:
             raise UserFacingError(
                 f"Applications for **{round_.name}** are closed (the round is "
-                f"{describe_state(round_.state)}). {hear} the next round opens."
+                f"{describe_state(round_.state)}). {_HEAR} the next round opens."
             )
         return round_
+
+    async def _applicants_round(self) -> Round:
+        """The current round, or the refusal an applicant (not a coordinator) should read."""
+        try:
+            return await self._rounds.current()
+        except UserFacingError:
+            raise UserFacingError(
+                f"There is no round open for applications yet. {_HEAR} the next one opens."
+            ) from None
 
     async def submit(self, application: Application) -> bool:
         """Save an applicant's own application; True when it replaced an earlier one."""
@@ -98,7 +103,7 @@ class MatchingService:
         return counts["updated"] == 1
 
     async def application_of(self, user_id: int) -> tuple[Round, Application | None]:
-        round_ = await self._rounds.current()
+        round_ = await self._applicants_round()
         return round_, await self._store.people.application(round_.id, user_id)
 
     async def withdraw(self, user_id: int) -> Round:
