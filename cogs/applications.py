@@ -159,7 +159,8 @@ def language_lists(typed: str) -> list[str]:
         names.append(languages().by_code[code].name if code else part)
     names = [name for name in names if name]
     chosen = set(names)
-    lists = [", ".join(names)] if names and not last else []
+    written = ", ".join(names)
+    lists = [written] if names and not last and len(written) <= CHOICE_LENGTH else []
     for place in search_languages(last):
         if place.name not in chosen:
             listed = ", ".join([*names, place.name])
