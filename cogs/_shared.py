@@ -69,6 +69,7 @@ async def answer(
     *,
     embed: discord.Embed | None = None,
     file: discord.File | None = None,
+    view: discord.ui.View | None = None,
     ephemeral: bool = True,
 ) -> None:
     """Reply once, or follow up when the interaction was already answered or deferred."""
@@ -77,6 +78,8 @@ async def answer(
         kwargs["embed"] = embed
     if file is not None:
         kwargs["file"] = file
+    if view is not None:
+        kwargs["view"] = view
     if interaction.response.is_done():
         await interaction.followup.send(**kwargs)
     else:

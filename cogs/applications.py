@@ -1,35 +1,46 @@
 """`/apply`: an applicant's own form in Discord; `/applicants import`: a form export.
 
-The form is two short modals around one message of select menus, because Discord allows
-five inputs per modal and 25 options per select: fixed choices (sector, career stage and
-the wishes about a partner) are selects, free text is typed. A half-filled form lives in
-memory for 15 minutes; after a bot restart the applicant simply runs `/apply form` again.
+`/apply form country: timezone: languages:` takes the three answers that have hundreds of
+possible values as slash options with Discord's autocomplete: an applicant types a few
+letters of their country's name in their own way ("kenya", "Côte d'Ivoire", "South
+Korea") and picks it, then sees only that country's time zones, each with its current UTC
+offset, then completes a comma-separated list of languages. That is one familiar step,
+where select menus (25 options) would need a search step per answer and modals cannot
+autocomplete at all. A bad answer is refused at once, before any modal, naming the closest
+names. The rest of the form is in ``cogs._apply_form``.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from pydantic import ValidationError
 
 from bot.client import ILNBot
-from bot.domain.applications import Application, CareerStage, Sector
-from cogs._shared import (
-    PoliteModal,
-    answer,
-    coordinator_only,
-    field_value,
-    program_of,
-    report_error,
-    text_field,
+from bot.domain.applications import Application, FormProblems, read_whereabouts
+from bot.domain.places import (
+    countries,
+    country_name,
+    find_country,
+    languages,
+    search_countries,
+    search_languages,
+    search_zones,
+    timezone_label,
+    zone_label,
+    zones_of,
 )
+from bot.posts._text import flag
+from bot.store.models import RoundState
+from cogs._apply_form import LABELS, AboutYouModal, Draft
+from cogs._shared import answer, coordinator_only, polite, program_of
 
-FORM_TIMEOUT = 15 * 60
 MAX_CSV_BYTES = 2_000_000
-ANY = "any"
+CHOICE_LENGTH = 100  # Discord's limit on an autocomplete choice's name and value
 
 
 class ApplyCommands(commands.GroupCog, group_name="apply"):
@@ -39,22 +50,269 @@ class ApplyCommands(commands.GroupCog, group_name="apply"):
         self.bot = bot
 
     @app_commands.command(name="form")
-    async def form(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(
+        country="The country you work in: type a few letters of its name and pick it",
+        timezone="Your time zone: pick your city or region (your country's zones are listed)",
+        languages="Languages you can work in, separated by commas, e.g. English, Swahili",
+    )
+    async def form(
+        self,
+        interaction: discord.Interaction[Any],
+        country: app_commands.Range[str, 1, CHOICE_LENGTH],
+        timezone: app_commands.Range[str, 1, CHOICE_LENGTH],
+        languages: app_commands.Range[str, 1, 300],
+    ) -> None:
         """Fill in (or change) your application while applications are open."""
-        _, existing = await program_of(interaction).matching.application_of(interaction.user.id)
-        draft = _Draft.from_application(existing, interaction.user)
+        matching = program_of(interaction).matching
+        await matching.open_round()
+        try:
+            where = read_whereabouts(country, timezone, languages)
+        except FormProblems as problems:
+            await answer(
+                interaction,
+                "Please run `/apply form` again and pick from the lists as you type:\n"
+                + "\n".join(f"- **{LABELS[key]}**: {text}" for key, text in problems.problems),
+            )
+            return
+        _, existing = await matching.application_of(interaction.user.id)
+        draft = Draft.start(interaction.user, where, existing)
         await interaction.response.send_modal(AboutYouModal(draft))
+
+    @form.autocomplete("country")
+    async def country_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(
+                name=f"{place.name} ({place.code})"[:CHOICE_LENGTH], value=place.code
+            )
+            for place in search_countries(current)
+        ]
+
+    @form.autocomplete("timezone")
+    async def timezone_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        now = program_of(interaction).clock.now()
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in zone_choices(interaction.namespace.country, current, now)
+        ]
+
+    @form.autocomplete("languages")
+    async def language_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=listed, value=listed) for listed in language_lists(current)
+        ]
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
-        """Show the application you submitted for the current round."""
-        round_, existing = await program_of(interaction).matching.application_of(
-            interaction.user.id
-        )
+        """Show your application as the coordinators see it, with Edit and Withdraw."""
+        program = program_of(interaction)
+        round_, existing = await program.matching.application_of(interaction.user.id)
         if existing is None:
-            await answer(interaction, f"You have not applied to **{round_.name}** yet.")
+            await answer(
+                interaction, f"You have not applied to **{round_.name}** yet: `/apply form`."
+            )
             return
-        await answer(interaction, embed=application_embed(round_.name, existing))
+        is_open = round_.state is RoundState.APPLICATIONS_OPEN
+        await answer(
+            interaction,
+            "To change your country, time zone or languages, run `/apply form` with the new "
+            "ones; *Edit* changes the rest."
+            if is_open
+            else None,
+            embed=application_embed(round_.name, existing, program.clock.now()),
+            view=_buttons(EditItem(), WithdrawItem()) if is_open else None,
+        )
+
+
+def zone_choices(country: str | None, typed: str, now: datetime) -> list[tuple[str, str]]:
+    """``(label, IANA name)`` for the zones of the country chosen so far that match what
+    was typed; every country's matching zones while no country is chosen."""
+    try:
+        code = find_country(country) if country else None
+    except ValueError:
+        code = None
+    if code is not None and zones_of(code):
+        return [(zone_label(z, now), z.name) for z in search_zones(code, typed, now)]
+    found: list[tuple[str, str]] = []
+    for place in countries().places:
+        for zone in search_zones(place.code, typed, now):
+            label = f"{zone_label(zone, now)}, {place.name}"[:CHOICE_LENGTH]
+            found.append((label, zone.name))
+            if len(found) == 25:
+                return found
+    return found
+
+
+def language_lists(typed: str) -> list[str]:
+    """Completions of a comma-separated list of languages: the languages written so far
+    (by their names) followed by each language matching the last, unfinished one."""
+    parts = [part.strip() for part in re.split(r"[,;]", typed)]
+    done, last = parts[:-1], parts[-1]
+    names = []
+    for part in done:
+        code = languages().exact(part) if part else None
+        names.append(languages().by_code[code].name if code else part)
+    names = [name for name in names if name]
+    chosen = set(names)
+    written = ", ".join(names)
+    lists = [written] if names and not last and len(written) <= CHOICE_LENGTH else []
+    for place in search_languages(last):
+        if place.name not in chosen:
+            listed = ", ".join([*names, place.name])
+            if len(listed) <= CHOICE_LENGTH:
+                lists.append(listed)
+    return lists[:25]
+
+
+def application_embed(round_name: str, application: Application, now: datetime) -> discord.Embed:
+    """The whole application, as a coordinator sees it in the preview and the export."""
+
+    def listed(values: Any) -> str:
+        return ", ".join(sorted(str(v) for v in values)) or "any"
+
+    if application.email is None:
+        email = "not given"
+    elif application.share_email:
+        email = f"{application.email} (shown to your partner)"
+    else:
+        email = f"{application.email} (for the coordinators only)"
+    partner_countries = (
+        listed(country_name(code) for code in application.partner_countries)
+        if application.partner_countries
+        else "any other country"
+    )
+    embed = discord.Embed(title=f"Your application to {round_name}")
+    for name, value in (
+        ("Full name", application.name),
+        ("We call you", application.called),
+        ("E-mail", email),
+        ("Other ways to reach you (shown to your partner)", application.other_contact or "none"),
+        ("Institution", application.institution),
+        ("Sector", application.sector.value),
+        ("Career stage", application.career_stage.value),
+        ("Country", f"{flag(application.country)} {country_name(application.country)}"),
+        ("Time zone", timezone_label(application.timezone, now)),
+        ("Languages", ", ".join(languages().by_code[c].name for c in application.languages)),
+        ("Interests", ", ".join(application.interests) or "none given"),
+        ("Partner's sector", listed(s.value for s in application.partner_sectors)),
+        ("Partner's career stage", listed(s.value for s in application.partner_career_stages)),
+        ("Partner's country", partner_countries),
+        ("Hopes", application.hopes or "none given"),
+        ("Been in ILN before", application.returning_note or "no note"),
+    ):
+        embed.add_field(name=name, value=value[:1024], inline=len(value) < 30)
+    return embed
+
+
+def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A row of the dynamic buttons below; stopped, so discord.py keeps no view per
+    message (presses reach the registered items, after a restart too)."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
+class EditItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:apply:edit"):
+    """*Edit* under `/apply status`: the form again, every answer filled in."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Edit", style=discord.ButtonStyle.primary, custom_id="iln:apply:edit"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> EditItem:
+        return cls()
+
+    @polite
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        matching = program_of(interaction).matching
+        await matching.open_round()
+        _, existing = await matching.application_of(interaction.user.id)
+        if existing is None:
+            await answer(interaction, "You have no application to edit: run `/apply form`.")
+            return
+        await interaction.response.send_modal(
+            AboutYouModal(Draft.start(interaction.user, None, existing))
+        )
+
+
+class WithdrawItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:apply:withdraw"):
+    """*Withdraw* under `/apply status`: asks before anything is removed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Withdraw", style=discord.ButtonStyle.danger, custom_id="iln:apply:withdraw"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> WithdrawItem:
+        return cls()
+
+    @polite
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        round_ = await program_of(interaction).matching.open_round()
+        await answer(
+            interaction,
+            f"Withdraw your application to **{round_.name}**? It is removed, and you will "
+            "not be matched. You can apply again with `/apply form` while applications "
+            "are open.",
+            view=_buttons(WithdrawAnswerItem("yes"), WithdrawAnswerItem("no")),
+        )
+
+
+class WithdrawAnswerItem(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"iln:apply:withdraw:(?P<answer>yes|no)",
+):
+    """The confirmation's two answers: withdraw, or keep the application."""
+
+    def __init__(self, choice: str) -> None:
+        yes = choice == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label="Yes, withdraw it" if yes else "No, keep it",
+                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+                custom_id=f"iln:apply:withdraw:{choice}",
+            )
+        )
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> WithdrawAnswerItem:
+        return cls(match["answer"])
+
+    @polite
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if self.choice == "no":
+            text = "Nothing changed: your application stays in."
+        else:
+            round_ = await program_of(interaction).matching.withdraw(interaction.user.id)
+            text = (
+                f"Your application to **{round_.name}** is withdrawn. You can apply again "
+                "with `/apply form` while applications are open."
+            )
+        await interaction.response.edit_message(content=text, view=None)
+
+
+DYNAMIC_ITEMS = (EditItem, WithdrawItem, WithdrawAnswerItem)
 
 
 @coordinator_only()
@@ -79,245 +337,7 @@ class ApplicantCommands(commands.GroupCog, group_name="applicants"):
         await answer(interaction, f"Imported: {report.added} added, {report.updated} updated.")
 
 
-class _Draft:
-    """What the applicant has entered so far."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
-
-    @classmethod
-    def from_application(cls, existing: Application | None, user: discord.abc.User) -> _Draft:
-        if existing is None:
-            return cls({"discord_id": user.id, "name": user.display_name})
-        values = existing.model_dump()
-        for key in ("languages", "interests", "partner_countries"):
-            values[key] = "; ".join(
-                sorted(values[key]) if key == "partner_countries" else values[key]
-            )
-        values["partner_sectors"] = sorted(s.value for s in existing.partner_sectors)
-        values["partner_career_stages"] = sorted(s.value for s in existing.partner_career_stages)
-        return cls(values)
-
-    def text(self, key: str) -> str | None:
-        value = self.values.get(key)
-        return str(value) if value not in (None, "") else None
-
-
-def _field(draft: _Draft, key: str, label: str, **options: Any) -> discord.ui.Label[Any]:
-    return text_field(label, key, draft.text(key), **options)
-
-
-class AboutYouModal(PoliteModal, title="Apply: about you"):
-    def __init__(self, draft: _Draft) -> None:
-        super().__init__(timeout=FORM_TIMEOUT)
-        self.draft = draft
-        self.institution = _field(draft, "institution", "Library or institution", max_length=200)
-        self.country = _field(
-            draft, "country", "Country (2-letter code, e.g. KE)", min_length=2, max_length=2
-        )
-        self.timezone = _field(draft, "timezone", "Time zone (e.g. Africa/Nairobi)", max_length=64)
-        self.languages = _field(
-            draft, "languages", "Languages you can use (codes, e.g. en; sw)", max_length=100
-        )
-        self.interests = _field(
-            draft,
-            "interests",
-            "Professional interests (separate with ;)",
-            max_length=300,
-            required=False,
-        )
-        for item in (self.institution, self.country, self.timezone, self.languages, self.interests):
-            self.add_item(item)
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        self.draft.values.update(
-            institution=field_value(self.institution),
-            country=field_value(self.country).upper(),
-            timezone=field_value(self.timezone).strip(),
-            languages=_list(field_value(self.languages)),
-            interests=_list(field_value(self.interests)),
-        )
-        view = ChoicesView(self.draft)
-        await interaction.response.send_message(
-            "Now choose what describes you, and what partner you would like:",
-            view=view,
-            ephemeral=True,
-        )
-
-
-class ChoicesView(discord.ui.View):
-    def __init__(self, draft: _Draft) -> None:
-        super().__init__(timeout=FORM_TIMEOUT)
-        self.draft = draft
-        values = draft.values
-        self.add_item(_Select("sector", "Your sector", Sector, values, multiple=False))
-        self.add_item(
-            _Select("career_stage", "Your career stage", CareerStage, values, multiple=False)
-        )
-        self.add_item(
-            _Select(
-                "partner_sectors", "Partner's sector (any if none)", Sector, values, multiple=True
-            )
-        )
-        self.add_item(
-            _Select(
-                "partner_career_stages",
-                "Partner's career stage (any if none)",
-                CareerStage,
-                values,
-                multiple=True,
-            )
-        )
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary, row=4)
-    async def next_step(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
-    ) -> None:
-        missing = [
-            label
-            for key, label in (("sector", "your sector"), ("career_stage", "your career stage"))
-            if not self.draft.values.get(key)
-        ]
-        if missing:
-            await answer(interaction, "Please choose " + " and ".join(missing) + " first.")
-            return
-        await interaction.response.send_modal(HopesModal(self.draft))
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: Any
-    ) -> None:
-        await report_error(interaction, error)
-
-
-class _Select(discord.ui.Select[ChoicesView]):
-    def __init__(
-        self, key: str, placeholder: str, choices: Any, values: dict[str, Any], *, multiple: bool
-    ) -> None:
-        chosen = values.get(key) or []
-        chosen = [chosen] if isinstance(chosen, str) else [str(c) for c in chosen]
-        super().__init__(
-            placeholder=placeholder,
-            min_values=0 if multiple else 1,
-            max_values=len(choices) if multiple else 1,
-            options=[
-                discord.SelectOption(
-                    label=c.value.capitalize(), value=c.value, default=c.value in chosen
-                )
-                for c in choices
-            ],
-        )
-        self.key = key
-        self.multiple = multiple
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
-        self.view.draft.values[self.key] = list(self.values) if self.multiple else self.values[0]
-        await interaction.response.defer()
-
-
-class HopesModal(PoliteModal, title="Apply: your hopes"):
-    def __init__(self, draft: _Draft) -> None:
-        super().__init__(timeout=FORM_TIMEOUT)
-        self.draft = draft
-        self.hopes = _field(
-            draft,
-            "hopes",
-            "What do you hope to get and give?",
-            style=discord.TextStyle.paragraph,
-            max_length=1000,
-        )
-        self.partner_countries = _field(
-            draft,
-            "partner_countries",
-            "Partner's country codes (empty: any other)",
-            max_length=200,
-            required=False,
-        )
-        self.returning_note = _field(
-            draft,
-            "returning_note",
-            "Been in ILN before? What would you change?",
-            style=discord.TextStyle.paragraph,
-            max_length=1000,
-            required=False,
-        )
-        for item in (self.hopes, self.partner_countries, self.returning_note):
-            self.add_item(item)
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        values = self.draft.values | {
-            "hopes": field_value(self.hopes),
-            "partner_countries": _list(field_value(self.partner_countries)) or ANY,
-            "returning_note": field_value(self.returning_note),
-            "partner_sectors": self.draft.values.get("partner_sectors") or ANY,
-            "partner_career_stages": self.draft.values.get("partner_career_stages") or ANY,
-        }
-        try:
-            application = Application.model_validate(values)
-        except ValidationError as error:
-            await answer(
-                interaction,
-                "Please fix and run `/apply form` again:\n"
-                + "\n".join(_problem(e) for e in error.errors()),
-            )
-            return
-        updated = await program_of(interaction).matching.submit(application)
-        await answer(
-            interaction,
-            ("Your application is updated." if updated else "Thank you, your application is in!")
-            + " `/apply status` shows it; you can change it until applications close.",
-        )
-
-
-def application_embed(round_name: str, application: Application) -> discord.Embed:
-    def listed(values: Any) -> str:
-        return ", ".join(sorted(str(v) for v in values)) or "any"
-
-    embed = discord.Embed(title=f"Your application to {round_name}")
-    for name, value in (
-        ("Institution", application.institution),
-        ("Sector", application.sector.value),
-        ("Career stage", application.career_stage.value),
-        ("Country", application.country),
-        ("Time zone", application.timezone),
-        ("Languages", ", ".join(application.languages)),
-        ("Interests", ", ".join(application.interests) or "none given"),
-        ("Partner's sector", listed(application.partner_sectors)),
-        ("Partner's career stage", listed(application.partner_career_stages)),
-        (
-            "Partner's country",
-            listed(application.partner_countries)
-            if application.partner_countries
-            else "any other country",
-        ),
-        ("Hopes", application.hopes or "none given"),
-    ):
-        embed.add_field(name=name, value=value[:1024], inline=len(value) < 30)
-    return embed
-
-
-def _list(text: str) -> str:
-    """Accept commas as well as the form export's semicolons."""
-    return "; ".join(part.strip() for part in text.replace(",", ";").split(";") if part.strip())
-
-
-_FIELD_LABELS = {
-    "country": "Country",
-    "timezone": "Time zone",
-    "languages": "Languages",
-    "partner_countries": "Partner's country",
-    "institution": "Institution",
-    "hopes": "Hopes",
-    "interests": "Interests",
-}
-
-
-def _problem(error: Any) -> str:
-    field = str(error["loc"][0]) if error["loc"] else "form"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"- {_FIELD_LABELS.get(field, field)}: {message} (got {error['input']!r})"
-
-
 async def setup(bot: ILNBot) -> None:
     await bot.add_cog(ApplyCommands(bot), guild=bot.guild_object)
     await bot.add_cog(ApplicantCommands(bot), guild=bot.guild_object)
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -41,6 +41,7 @@ APPLICANTS_HEADER = [
     "discord_id", "name", "email", "institution", "sector", "country", "timezone",
     "career_stage", "languages", "interests", "hopes", "partner_sector",
     "partner_career_stage", "partner_country", "returning_note",
+    "preferred_name", "share_email", "other_contact",
 ]  # fmt: skip
 SECTORS = {"public", "academic", "school", "special", "national", "other"}
 CAREER_STAGES = {"student", "early", "mid", "late"}

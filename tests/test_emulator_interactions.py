@@ -186,3 +186,73 @@ async def test_defer_followup_and_edit_original(emulator: DiscordEmulator) -> No
         await d.wait_for(lambda: followup.content == "step 2 finished")
     assert final.ephemeral and followup.ephemeral
     assert [m.content for m in d.ephemeral_answers(alice)] == ["all done", "step 2 finished"]
+
+
+async def test_autocomplete_offers_choices_for_what_is_typed(emulator: DiscordEmulator) -> None:
+    """Type 4 interactions: the focused option holds the partial text, the options typed
+    before it are there too, and the bot's type 8 answer is what the member sees."""
+    bot = minimal_bot()
+    cities = {"KE": ["Nairobi", "Mombasa"], "AU": ["Sydney", "Perth", "Darwin"]}
+    seen: list[tuple[str | None, str]] = []
+    group = app_commands.Group(name="trip", description="Trips")
+
+    @group.command(description="Plan a trip")
+    @app_commands.describe(country="Where", city="Which city", days="How long")
+    async def plan(interaction: discord.Interaction, country: str, city: str, days: int) -> None:
+        await interaction.response.send_message(f"{city}, {country}, {days} days")
+
+    @plan.autocomplete("city")
+    async def city_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        country = interaction.namespace.country
+        seen.append((country, current))
+        if current == "long":
+            return [app_commands.Choice(name="Too long a value", value="x" * 101)]
+        return [
+            app_commands.Choice(name=f"{c} ({country})", value=c.lower())
+            for c in cities.get(country or "", [])
+            if c.lower().startswith(current.lower())
+        ]
+
+    bot.tree.add_command(group)
+    d = emulator.driver
+    alice = await d.add_member("alice")
+    await d.create_channel("general")
+    async with running_client(emulator, bot):
+        await sync_guild(bot, emulator)
+        typed = await d.autocomplete(alice, "trip plan", {"country": "AU"}, focused="city")
+        assert await typed.choices() == [
+            {"name": "Sydney (AU)", "value": "sydney"},
+            {"name": "Perth (AU)", "value": "perth"},
+            {"name": "Darwin (AU)", "value": "darwin"},
+        ]
+        narrowed = await d.autocomplete(
+            alice, "trip plan", {"country": "KE", "city": "mom"}, focused="city"
+        )
+        assert await narrowed.choices() == [{"name": "Mombasa (KE)", "value": "mombasa"}]
+        # Nothing typed elsewhere yet: the required options may still be missing.
+        empty = await d.autocomplete(alice, "trip plan", focused="city")
+        assert await empty.choices() == []
+        assert seen == [("AU", ""), ("KE", "mom"), (None, "")]
+        # The member then sends the command with the value of the choice they picked.
+        sent = await d.invoke_slash(
+            alice, "trip plan", {"country": "KE", "city": "mombasa", "days": 3}
+        )
+        assert (await sent.message()).content == "mombasa, KE, 3 days"
+
+        # A string choice's value is at most 100 characters (the docs; the spec says 6000).
+        refused = await d.autocomplete(alice, "trip plan", {"city": "long"}, focused="city")
+        await d.wait_for(
+            lambda: any(
+                e.route == "/interactions/{interaction_id}/{interaction_token}/callback"
+                and e.status == 400
+                for e in d.transcript
+            ),
+            message="the long choice was not refused",
+        )
+        assert not refused.interaction.acknowledged
+        with pytest.raises(DriverError, match="no autocomplete"):
+            await d.autocomplete(alice, "trip plan", focused="country")
+        with pytest.raises(DriverError, match="unknown option"):
+            await d.autocomplete(alice, "trip plan", {"town": "x"}, focused="city")

@@ -829,7 +829,8 @@ class _Reasons:
 
 
 def _wish_reasons(asker: Application, other: Application) -> _Reasons:
-    """What `asker` asked for and whether `other` fits, one sentence per stated wish."""
+    """What `asker` asked for and whether `other` fits, one sentence per stated wish; people
+    are named as they asked to be called, since their partners read these too."""
     said = _Reasons([], [])
 
     def tell(sentence: str, met: bool) -> None:
@@ -841,23 +842,23 @@ def _wish_reasons(asker: Application, other: Application) -> _Reasons:
     if asker.partner_sectors:
         wanted = _join(sorted(_SECTOR_ADJECTIVES[s] for s in asker.partner_sectors), "or")
         tell(
-            f"{asker.name} asked for {_article(wanted)} librarian; "
-            f"{other.name} {_SECTOR_WORKPLACES[other.sector]}",
+            f"{asker.called} asked for {_article(wanted)} librarian; "
+            f"{other.called} {_SECTOR_WORKPLACES[other.sector]}",
             other.sector in asker.partner_sectors,
         )
     if asker.partner_career_stages:
         ordered = [s for s in CareerStage if s in asker.partner_career_stages]
         wanted = _join([_STAGE_ADJECTIVES[s] for s in ordered], "or")
         tell(
-            f"{asker.name} hoped for {_article(wanted)} partner; "
-            f"{other.name} {_STAGE_DESCRIPTIONS[other.career_stage]}",
+            f"{asker.called} hoped for {_article(wanted)} partner; "
+            f"{other.called} {_STAGE_DESCRIPTIONS[other.career_stage]}",
             other.career_stage in asker.partner_career_stages,
         )
     if asker.partner_countries:
         wanted = _join(sorted(country_name(code) for code in asker.partner_countries), "or")
         tell(
-            f"{asker.name} asked for a partner in {wanted}; "
-            f"{other.name} is in {country_name(other.country)}",
+            f"{asker.called} asked for a partner in {wanted}; "
+            f"{other.called} is in {country_name(other.country)}",
             other.country in asker.partner_countries,
         )
     return said
@@ -1014,7 +1015,7 @@ def _add_trio_members(
 
 
 def _join_group(f: _Features, group: _Group, person: int) -> None:
-    name = f.applications[person].name
+    name = f.applications[person].called
     group.reasons.shown.append(f"{name} joined as a third member")
     group.reasons.notes.append(f"{name} joined as a third member: no partner was left for them")
     for member in group.members:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.content import pick
+from bot.domain.applications import called
 from bot.domain.zones import zone as zone_named
 from bot.store.models import Participant
 
@@ -23,8 +24,10 @@ def join_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def first_name(participant: Participant | None) -> str:
-    return participant.name.split()[0] if participant and participant.name.strip() else "partner"
+def preferred_name(participant: Participant | None) -> str:
+    """What the person asked to be called (the first word of their name for people who
+    applied before the form asked); "partner" for someone the program no longer knows."""
+    return called(participant.name, participant.preferred_name) if participant else "partner"
 
 
 def full_name(participant: Participant | None, member_id: int) -> str:

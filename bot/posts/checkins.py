@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from bot.domain.calendar import Series
 from bot.domain.checkins import RATING_LABELS
-from bot.posts._text import first_name, full_name, mentions
+from bot.posts._text import full_name, mentions, preferred_name
 from bot.posts.away import superseded
 from bot.posts.base import (
     CoordinatorsTarget,
@@ -77,7 +77,7 @@ class CheckinDm(PartnershipPost):
         person = await context.reads.participant(self.member_id)
         assert partnership.channel_id is not None
         text = context.messages.checkin.dm.format(
-            member_name=first_name(person),
+            member_name=preferred_name(person),
             channel_link=context.port.channel_link(partnership.channel_id),
         )
         # If DMs are closed this lands in the space, so it names the member.

@@ -8,7 +8,15 @@ from typing import Any, ClassVar, Literal
 
 from bot.domain.applications import Application
 from bot.domain.calendar import format_local_date
-from bot.posts._text import EMBED_COLOUR, first_name, flag, join_names, local_time, mentions
+from bot.domain.places import country_name
+from bot.posts._text import (
+    EMBED_COLOUR,
+    flag,
+    join_names,
+    local_time,
+    mentions,
+    preferred_name,
+)
 from bot.posts.base import (
     ActionContext,
     PartnershipPost,
@@ -89,7 +97,7 @@ class Intro(PartnershipPost):
         round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
         people = await context.reads.people(partnership.member_ids)
-        names = join_names([first_name(people.get(m)) for m in partnership.member_ids])
+        names = join_names([preferred_name(people.get(m)) for m in partnership.member_ids])
         header = context.messages.intro.header.format(
             names=names, round_name=round_.name, end_date=format_local_date(round_.ends_on)
         )
@@ -120,7 +128,10 @@ class Intro(PartnershipPost):
 
 def _partner_embed(context: RenderContext, application: Application) -> dict[str, Any]:
     stage = application.career_stage.value.replace("_", " ")
-    fields = [
+    fields = []
+    if application.called != application.name:
+        fields.append(("Full name", application.name))
+    fields += [
         (
             "Role",
             f"{stage.capitalize()}-career, {application.sector.value} library"
@@ -128,18 +139,32 @@ def _partner_embed(context: RenderContext, application: Application) -> dict[str
             else f"Student, {application.sector.value} libraries",
         ),
         ("Institution", application.institution),
-        ("Country", f"{flag(application.country)} {application.country}"),
+        ("Country", f"{flag(application.country)} {country_name(application.country)}"),
         ("Local time", local_time(application.timezone, context.clock.now())),
         ("Interests", ", ".join(application.interests) or "not given"),
         ("Hopes for the partnership", application.hopes or "not given"),
     ]
     if application.returning_note:
         fields.append(("Returning: what I'd like to do differently", application.returning_note))
+    contact = contact_lines(application)
+    if contact:
+        fields.append((f"How to reach {application.called}", "\n".join(contact)))
     return {
-        "title": application.name[:256],
+        "title": application.called[:256],
         "color": EMBED_COLOUR,
         "fields": [
             {"name": name, "value": value[:FIELD_LIMIT], "inline": len(value) < 40}
             for name, value in fields
         ],
     }
+
+
+def contact_lines(application: Application) -> list[str]:
+    """What the applicant agreed to show their partner, and nothing else: the e-mail only
+    when they said yes, other ways to reach them as they wrote them."""
+    lines = []
+    if application.shared_email:
+        lines.append(f"E-mail: {application.shared_email}")
+    if application.other_contact:
+        lines.append(application.other_contact)
+    return lines

@@ -10,7 +10,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.domain.applications import Application, ApplicationsCsvError, parse_applications_csv
+from bot.domain.applications import (
+    Application,
+    ApplicationsCsvError,
+    called,
+    parse_applications_csv,
+)
 from bot.domain.matching import MatchInputError, MatchResult, MatchSettings, match
 from bot.services.errors import UserFacingError
 from bot.services.rounds import RoundService, describe_state
@@ -27,6 +32,8 @@ EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.AP
 # MiB it needs go back to the system when it ends; below it a worker thread is enough (a
 # solve takes well under a second) and spares the process start (about a second).
 PROCESS_FROM_APPLICANTS = 300
+
+_HEAR = "Run `/notify-me on` and you will be mentioned when"
 
 
 @dataclass(frozen=True)
@@ -63,22 +70,62 @@ class MatchingService:
         )
         return ImportReport(added=counts["added"], updated=counts["updated"])
 
-    async def submit(self, application: Application) -> bool:
-        """Save an applicant's own application; True when it replaced an earlier one."""
-        round_ = await self._rounds.current()
+    async def open_round(self) -> Round:
+        """The round taking applications; otherwise an applicant-facing refusal that says
+        how they will hear when applications open."""
+        round_ = await self._applicants_round()
+        if round_.state is RoundState.DRAFT:
+            raise UserFacingError(
+                f"Applications for **{round_.name}** are not open yet. {_HEAR} they open."
+            )
         if round_.state is not RoundState.APPLICATIONS_OPEN:
             raise UserFacingError(
-                f"Applications for **{round_.name}** are not open (the round is "
-                f"{describe_state(round_.state)}). Use `/notify-me` to hear when they open."
+                f"Applications for **{round_.name}** are closed (the round is "
+                f"{describe_state(round_.state)}). {_HEAR} the next round opens."
             )
+        return round_
+
+    async def _applicants_round(self) -> Round:
+        """The current round, or the refusal an applicant (not a coordinator) should read."""
+        try:
+            return await self._rounds.current()
+        except UserFacingError:
+            raise UserFacingError(
+                f"There is no round open for applications yet. {_HEAR} the next one opens."
+            ) from None
+
+    async def submit(self, application: Application) -> bool:
+        """Save an applicant's own application; True when it replaced an earlier one."""
+        round_ = await self.open_round()
         counts = await self._store.people.save_applications(
             round_.id, [application], self._clock.now()
         )
         return counts["updated"] == 1
 
     async def application_of(self, user_id: int) -> tuple[Round, Application | None]:
-        round_ = await self._rounds.current()
+        round_ = await self._applicants_round()
         return round_, await self._store.people.application(round_.id, user_id)
+
+    async def withdraw(self, user_id: int) -> Round:
+        """Remove a person's application to the current round, before matching: while
+        the round takes applications or is being matched, and no partnership of it is
+        confirmed yet. A proposal already made then no longer matches its inputs, so
+        `/match confirm` asks for a new `/match run`; the round's pins that name the person
+        go with the application."""
+        round_ = await self._rounds.current()
+        if round_.state not in EDITABLE_STATES or await self._store.partnerships.for_round(
+            round_.id
+        ):
+            raise UserFacingError(
+                f"The partnerships of **{round_.name}** are already made, so an application "
+                "can no longer be withdrawn; please talk to a coordinator."
+            )
+        if not await self._store.people.withdraw_application(round_.id, user_id):
+            raise UserFacingError(f"You have no application to **{round_.name}** to withdraw.")
+        await self._store.coordination.audit(
+            user_id, "apply.withdraw", {"round": round_.name}, self._clock.now()
+        )
+        return round_
 
     # Coordinators' constraints ---------------------------------------------------------------
 
@@ -178,11 +225,13 @@ class MatchingService:
         people = await self._store.people.participants(
             [m for pair in result.pairs for m in pair.members]
         )
+
+        def called_by(member: int) -> str:
+            person = people.get(member)
+            return called(person.name, person.preferred_name) if person else str(member)
+
         names = unique_names(
-            [
-                space_name([people[m].name if m in people else str(m) for m in pair.members])
-                for pair in result.pairs
-            ]
+            [space_name([called_by(m) for m in pair.members]) for pair in result.pairs]
         )
         now = self._clock.now()
         for pair, name in zip(result.pairs, names, strict=True):

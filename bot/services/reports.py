@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, ManualClock
 from bot.config import Config
-from bot.domain.applications import ANY, LIST_SEPARATOR, Application
+from bot.domain.applications import APPLICATION_COLUMNS as IMPORT_COLUMNS
+from bot.domain.applications import application_row
 from bot.domain.spreadsheet import Cell, csv_bytes
 from bot.reports import figures as fig
 from bot.services.contact import HealthReport, PairHealth
@@ -121,23 +122,8 @@ class Export:
     rows: RowsFor
 
 
-APPLICATION_COLUMNS = (
-    "discord_id",
-    "name",
-    "email",
-    "institution",
-    "sector",
-    "country",
-    "timezone",
-    "career_stage",
-    "languages",
-    "interests",
-    "hopes",
-    "partner_sector",
-    "partner_career_stage",
-    "partner_country",
-    "returning_note",
-)
+# The import file's columns, so an export can be edited and imported again.
+APPLICATION_COLUMNS = tuple(IMPORT_COLUMNS)
 PARTNERSHIP_COLUMNS = (
     "partnership",
     "state",
@@ -178,35 +164,7 @@ FEEDBACK_COLUMNS = ("partnership", "participant_id", "name", "rating", "comment"
 
 
 async def _application_rows(service: ReportService, round_: Round) -> list[Sequence[Cell]]:
-    return [_application_row(app) for app in await service.store.people.applications(round_.id)]
-
-
-def _application_row(app: Application) -> list[Cell]:
-    """The import file's columns, so an export can be edited and imported again."""
-
-    def joined(values: Sequence[str]) -> str:
-        return f"{LIST_SEPARATOR} ".join(values)
-
-    def wish(values: frozenset[str]) -> str:
-        return joined(sorted(values)) if values else ANY
-
-    return [
-        app.discord_id,
-        app.name,
-        app.email,
-        app.institution,
-        app.sector.value,
-        app.country,
-        app.timezone,
-        app.career_stage.value,
-        joined(app.languages),
-        joined(app.interests),
-        app.hopes,
-        wish(frozenset(s.value for s in app.partner_sectors)),
-        wish(frozenset(s.value for s in app.partner_career_stages)),
-        wish(app.partner_countries),
-        app.returning_note,
-    ]
+    return [application_row(app) for app in await service.store.people.applications(round_.id)]
 
 
 async def _partnership_rows(service: ReportService, round_: Round) -> list[Sequence[Cell]]:

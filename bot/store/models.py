@@ -36,6 +36,7 @@ class Round(_Row):
 class Participant(_Row):
     discord_id: int
     name: str
+    preferred_name: str | None = None
     email: str | None
     timezone: str
     checkin_dm_opt_in: bool

@@ -22,7 +22,7 @@ class ApplicationCounts(TypedDict):
 
 
 APPLICATION_QUERY = """
-SELECT a.*, p.name, p.email FROM applications AS a
+SELECT a.*, p.name, p.preferred_name, p.email FROM applications AS a
 JOIN participants AS p ON p.discord_id = a.participant_id
 """
 
@@ -76,6 +76,25 @@ class PeopleRepository:
         )
         return [_to_application(row) for row in rows]
 
+    async def withdraw_application(self, round_id: int, discord_id: int) -> bool:
+        """Remove a person's application to a round, and what only it needed, in one
+        transaction: the round's pins that name them, and their participant record when
+        nothing else refers to it (no other application, partnership or time away). True
+        when there was an application."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM applications WHERE round_id = ? AND participant_id = ?",
+                (round_id, discord_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(
+                "DELETE FROM match_pins WHERE round_id = ? AND ? IN (member_a, member_b)",
+                (round_id, discord_id),
+            )
+            await tx.execute(_DELETE_UNREFERENCED_PARTICIPANT, {"id": discord_id})
+            return True
+
     async def join_waitlist(self, discord_id: int, now: datetime) -> bool:
         changed = await self._db.write(
             "INSERT OR IGNORE INTO waitlist (discord_id, added_at) VALUES (?, ?)",
@@ -93,18 +112,25 @@ class PeopleRepository:
         return [to_model(WaitlistEntry, row) for row in rows]
 
 
+_DELETE_UNREFERENCED_PARTICIPANT = """
+DELETE FROM participants WHERE discord_id = :id
+    AND NOT EXISTS (SELECT 1 FROM applications WHERE participant_id = :id)
+    AND NOT EXISTS (SELECT 1 FROM partnership_members WHERE participant_id = :id)
+    AND NOT EXISTS (SELECT 1 FROM away_periods WHERE participant_id = :id)
+"""
+
+
 async def _upsert_participant(
     tx: aiosqlite.Connection,
     application: Application,
     now: datetime,
 ) -> None:
     await tx.execute(
-        "INSERT INTO participants (discord_id, name, email, timezone, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (discord_id) DO UPDATE SET name = excluded.name,"
-        " email = excluded.email, timezone = excluded.timezone, updated_at = excluded.updated_at",
+        _UPSERT_PARTICIPANT,
         (
             application.discord_id,
             application.name,
+            application.preferred_name,
             application.email,
             application.timezone,
             utc_text(now),
@@ -113,11 +139,21 @@ async def _upsert_participant(
     )
 
 
+# An import without a preferred name keeps the one the person gave in the form.
+_UPSERT_PARTICIPANT = """
+INSERT INTO participants (discord_id, name, preferred_name, email, timezone, created_at,
+    updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (discord_id) DO UPDATE SET name = excluded.name,
+    preferred_name = COALESCE(excluded.preferred_name, participants.preferred_name),
+    email = excluded.email, timezone = excluded.timezone, updated_at = excluded.updated_at
+"""
+
 _UPSERT_APPLICATION = """
 INSERT INTO applications (round_id, participant_id, institution, sector, country, timezone,
     career_stage, languages, interests, hopes, partner_sectors, partner_career_stages,
-    partner_countries, returning_note, submitted_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    partner_countries, returning_note, share_email, other_contact, submitted_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (round_id, participant_id) DO UPDATE SET
     institution = excluded.institution, sector = excluded.sector, country = excluded.country,
     timezone = excluded.timezone, career_stage = excluded.career_stage,
@@ -125,6 +161,7 @@ ON CONFLICT (round_id, participant_id) DO UPDATE SET
     partner_sectors = excluded.partner_sectors,
     partner_career_stages = excluded.partner_career_stages,
     partner_countries = excluded.partner_countries, returning_note = excluded.returning_note,
+    share_email = excluded.share_email, other_contact = excluded.other_contact,
     updated_at = excluded.updated_at
 """
 
@@ -145,6 +182,8 @@ def _application_values(round_id: int, app: Application, now: datetime) -> tuple
         to_json(sorted(s.value for s in app.partner_career_stages)),
         to_json(sorted(app.partner_countries)),
         app.returning_note,
+        int(app.share_email),
+        app.other_contact,
         utc_text(now),
         utc_text(now),
     )
@@ -155,7 +194,10 @@ def _to_application(row: aiosqlite.Row) -> Application:
     return Application(
         discord_id=data["participant_id"],
         name=data["name"],
+        preferred_name=data["preferred_name"],
         email=data["email"],
+        share_email=bool(data["share_email"]),
+        other_contact=data["other_contact"],
         institution=data["institution"],
         sector=data["sector"],
         country=data["country"],

@@ -136,6 +136,14 @@ class InteractionResult:
     def modal(self) -> dict[str, Any] | None:
         return self.interaction.modal
 
+    async def choices(self, timeout: float = 2.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
+        """The autocomplete choices the bot offered (``[{"name", "value"}]``), as the
+        member sees them above the option they are typing in."""
+        await self.response(timeout)
+        if self.interaction.response_type != 8:
+            raise DriverError("the bot did not answer with autocomplete choices")
+        return list(self.interaction.callbacks[-1].get("data", {}).get("choices") or [])
+
 
 class Driver:
     """Drives the emulated guild on behalf of people, and inspects it."""
@@ -454,6 +462,38 @@ class Driver:
     ) -> InteractionResult:
         """Run ``/name [group] [sub]`` with ``options`` as ``member`` would."""
         channel = channel or self._default_channel(member)
+        data = self._command_data(member, command, options or {}, channel)
+        return self._dispatch_interaction(member, channel, 2, data)
+
+    async def autocomplete(
+        self,
+        member: Member,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str,
+        channel: Channel | None = None,
+    ) -> InteractionResult:
+        """``member`` types in the option ``focused`` of ``/name [group] [sub]``: the
+        client sends an APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4) with what is
+        in every option so far, ``focused`` marked and holding the partial text
+        (``options[focused]``, "" when absent). Required options may still be missing;
+        only an option declared with ``autocomplete`` asks the bot. ``await
+        result.choices()`` is what the member sees."""
+        channel = channel or self._default_channel(member)
+        given = {focused: "", **(options or {})}
+        data = self._command_data(member, command, given, channel, focused=focused)
+        return self._dispatch_interaction(member, channel, 4, data)
+
+    def _command_data(
+        self,
+        member: Member,
+        command: str,
+        options: dict[str, Any],
+        channel: Channel,
+        *,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
         parts = command.split()
         cmd = next(
             (c for c in self.synced_commands() if c["name"] == parts[0] and c["type"] == 1), None
@@ -482,13 +522,51 @@ class Driver:
             schema_opts = sub.get("options") or []
         if any(o["type"] in (1, 2) for o in schema_opts):
             raise DriverError(f"/{command} needs a subcommand")
-        container.extend(self._options(schema_opts, options or {}, resolved, command))
+        if focused is None:
+            container.extend(self._options(schema_opts, options, resolved, command))
+        else:
+            container.extend(
+                self._partial_options(schema_opts, options, resolved, command, focused)
+            )
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": top}
         if "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
         if resolved:
             data["resolved"] = resolved
-        return self._dispatch_interaction(member, channel, 2, data)
+        return data
+
+    def _partial_options(
+        self,
+        schema: list[dict[str, Any]],
+        given: dict[str, Any],
+        resolved: dict[str, dict[str, Any]],
+        command: str,
+        focused: str,
+    ) -> list[dict[str, Any]]:
+        """The options of an autocomplete interaction: what is typed so far. The focused
+        one carries its partial text unchecked (Discord checks a value only when the
+        command is sent), except that the client stops typing at ``max_length``."""
+        known = {o["name"]: o for o in schema}
+        for name in given:
+            if name not in known:
+                raise DriverError(f"/{command}: unknown option {name!r}")
+        opt = known.get(focused)
+        if opt is None or not opt.get("autocomplete"):
+            raise DriverError(f"/{command}: option {focused!r} has no autocomplete")
+        partial = given[focused]
+        if not isinstance(partial, str):
+            raise DriverError(f"/{command} option {focused!r}: the typed text is a string")
+        if opt["type"] == 3 and len(partial) > opt.get("max_length", 6000):
+            raise DriverError(f"/{command} option {focused!r}: length out of range")
+        out = []
+        for o in schema:
+            name = o["name"]
+            if name == focused:
+                out.append({"name": name, "type": o["type"], "value": partial, "focused": True})
+            elif name in given:
+                value = self._option_value(o, given[name], resolved, command)
+                out.append({"name": name, "type": o["type"], "value": value})
+        return out
 
     def _options(
         self,
@@ -766,7 +844,18 @@ class Driver:
                     raise DriverError(f"text input {cid!r}: length out of range")
                 out["value"] = value
             else:
-                out["values"] = list(values.get(cid, []))
+                # A select shows its default options chosen; untouched, they are sent.
+                shown = [o["value"] for o in c.get("options") or [] if o.get("default")]
+                chosen = list(values.get(cid, shown))
+                if c["type"] == 3:
+                    allowed = [o["value"] for o in c.get("options") or []]
+                    for v in chosen:
+                        if v not in allowed:
+                            raise DriverError(f"{v!r} is not an option of {cid!r}")
+                    lo, hi = c.get("min_values", 1), c.get("max_values", 1)
+                    if c.get("required", True) and not lo <= len(chosen) <= hi:
+                        raise DriverError(f"select {cid!r} takes {lo}..{hi} values")
+                out["values"] = chosen
             return out
 
         for top in modal.get("components") or []:

@@ -149,3 +149,25 @@ def check_modal(data: dict[str, Any]) -> list[Problem]:
     if not comps:
         problems.append(("data.components", "BASE_TYPE_REQUIRED", "This field is required"))
     return problems
+
+
+# "Application Command Option Choice Structure": a string choice's value is "up to 100
+# characters" (the spec allows 6000); an integer or number choice holds a number.
+CHOICE_VALUE_TYPES: dict[int, tuple[type, ...]] = {3: (str,), 4: (int,), 10: (int, float)}
+
+
+def check_autocomplete(data: dict[str, Any], focused: dict[str, Any] | None) -> list[Problem]:
+    """Autocomplete choices (callback type 8): values fit the focused option's type, and
+    string values are at most 100 characters (names 1-100 and 25 choices are the spec's)."""
+    problems: list[Problem] = []
+    allowed = CHOICE_VALUE_TYPES.get(int((focused or {}).get("type", 3)), (str,))
+    for i, choice in enumerate(data.get("choices") or []):
+        if not isinstance(choice, dict):
+            continue
+        value = choice.get("value")
+        where = f"data.choices.{i}.value"
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            problems.append((where, "BASE_TYPE_CHOICES", "Value does not fit the option's type"))
+        elif isinstance(value, str) and len(value) > 100:
+            problems.append(_too_long(where, 100))
+    return problems

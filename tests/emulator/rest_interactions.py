@@ -182,6 +182,17 @@ def _response_message(
     )
 
 
+def _focused_option(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The option an autocomplete interaction is for (inside any subcommands)."""
+    for option in data.get("options") or []:
+        if option.get("focused"):
+            return dict(option)
+        inner = _focused_option(option)
+        if inner is not None:
+            return inner
+    return None
+
+
 @route("POST", "/interactions/{interaction_id}/{interaction_token}/callback", auth=False)
 async def interaction_callback(ctx: Context) -> Result:
     inter = _interaction_by_id(ctx)
@@ -218,6 +229,10 @@ async def interaction_callback(ctx: Context) -> Result:
         )
     if rtype == 9:
         problems = limits.check_modal(data)
+        if problems:
+            raise invalid_form(problems)
+    if rtype == 8:
+        problems = limits.check_autocomplete(data, _focused_option(inter.data))
         if problems:
             raise invalid_form(problems)
     msg: Message | None = None
