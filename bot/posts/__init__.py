@@ -23,11 +23,14 @@ from bot.posts.base import (
     RenderContext,
     SpaceTarget,
     Target,
+    ThreadTarget,
     Work,
 )
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
+from bot.posts.desks import DeskFeature, DeskWelcome
+from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
@@ -53,7 +56,12 @@ AnyWork = Annotated[
     | CheckinPrompt
     | CheckinDm
     | CheckinAlert
-    | PartnerLeft,
+    | PartnerLeft
+    | SyncEvent
+    | EventNote
+    | EventReminder
+    | DeskWelcome
+    | DeskFeature,
     Field(discriminator="kind"),
 ]
 
@@ -87,6 +95,7 @@ __all__ = [
     "RenderContext",
     "SpaceTarget",
     "Target",
+    "ThreadTarget",
     "Work",
     "kinds",
     "load",

@@ -30,6 +30,7 @@ from bot.posts import (
     RenderContext,
     SpaceTarget,
     Target,
+    ThreadTarget,
     Work,
     load,
 )
@@ -87,7 +88,7 @@ class Dispatcher:
         """Send a rendered post where its target says."""
         port = self._port
         match target:
-            case SpaceTarget(channel_id=channel_id):
+            case SpaceTarget(channel_id=channel_id) | ThreadTarget(thread_id=channel_id):
                 return Receipt(await port.send(channel_id, draft, nonce), channel_id)
             case CoordinatorsTarget():
                 return Receipt(await port.send_to_coordinators(draft, nonce))
