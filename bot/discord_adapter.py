@@ -536,7 +536,7 @@ class DiscordAdapter:
             if isinstance(error.__cause__, discord.NotFound):
                 return None
             raise
-        return _EVENT_STATES[event.status]
+        return EVENT_STATES[event.status]
 
     async def interested(self, event_id: int) -> list[int]:
         event = self.guild.get_scheduled_event(event_id)
@@ -571,7 +571,7 @@ STAGE_EVENT_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("create_events", "Create Events"),
 )
 EXTERNAL_EVENT_PERMISSIONS = (("create_events", "Create Events"),)
-_EVENT_STATES: dict[discord.EventStatus, EventState] = {
+EVENT_STATES: dict[discord.EventStatus, EventState] = {
     discord.EventStatus.scheduled: "scheduled",
     discord.EventStatus.active: "active",
     discord.EventStatus.completed: "completed",

@@ -129,6 +129,9 @@ class EventService:
         zones = [self._zones.named(m.timezone) for pair in pairs for m in pair.members]
         return best_hours(zones, week_for(topic.due_on, self._clock.now()))
 
+    async def get(self, event_id: int) -> LiveEvent | None:
+        return await self._store.events.get(event_id)
+
     async def upcoming(self) -> list[tuple[LiveEvent, RoundTopic]]:
         """Events not over yet, soonest first, with their topics."""
         listed = []
@@ -214,8 +217,10 @@ class EventService:
         channel = _find_channel(await self._port.event_channels(), text)
         if channel is None:
             raise UserFacingError(
-                f"I cannot find a voice or stage channel “{text}”. Choose one of the "
-                "suggestions, or give a link for a discussion held elsewhere."
+                f"I cannot see a voice or stage channel “{text}”: there is none by that name, "
+                "or the bot's role may not view it (it needs **View Channel** and **Connect** "
+                "there). Choose one of the suggestions, or give a link for a discussion held "
+                "elsewhere."
             )
         if channel.missing:
             raise UserFacingError(_cannot(f"hold a discussion in <#{channel.id}>", channel.missing))
