@@ -76,6 +76,10 @@ async def test_a_live_discussion_from_schedule_to_end(
     voice = driver.channel("Live discussions")
     thread = driver.forum_posts(driver.channel("iln-discussions"))[0]
     announcements = driver.channel("iln-announcements")
+    # The first topic shows its hashtags and the program's, and invites desks to the forum.
+    topic = driver.messages(thread)[0].embeds[0]["description"]
+    assert f"<#{driver.channel('welcometomydesk').id}>" in topic
+    assert "#welcometomydesk #librarylife #interlibnet" in topic
 
     # 19:00 on 3 March in Brisbane is 09:00 UTC.
     reply = await command(
