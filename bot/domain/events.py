@@ -123,7 +123,7 @@ def best_hours(zones: Sequence[str], week_from: datetime, count: int = 2) -> lis
     hours = [first + timedelta(hours=n) for n in range(HOURS_PER_WEEK)]
     counts = {zone_name: zones.count(zone_name) for zone_name in set(zones)}
     suits = [
-        sum(number for zone_name, number in counts.items() if _at_work(hour, zone_name))
+        sum(number for zone_name, number in counts.items() if at_work(hour, zone_name))
         for hour in hours
     ]
     chosen: list[SuggestedHour] = []
@@ -136,7 +136,7 @@ def best_hours(zones: Sequence[str], week_from: datetime, count: int = 2) -> lis
     return chosen
 
 
-def _at_work(hour: datetime, zone_name: str) -> bool:
+def at_work(hour: datetime, zone_name: str) -> bool:
     """Whether the whole hour from ``hour`` is inside the zone's working day."""
     local = hour.astimezone(zone_named(zone_name))
     minute = local.hour * 60 + local.minute  # zones such as Asia/Kolkata sit on the half hour
