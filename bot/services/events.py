@@ -127,6 +127,9 @@ class EventService:
         """The two hours of the topic's week that suit most partners' working hours."""
         pairs = await self._store.activity.live_pairs(topic.round_id)
         zones = [self._zones.named(m.timezone) for pair in pairs for m in pair.members]
+        if not zones:  # before the spaces open: everyone who applied to the round
+            applications = await self._store.people.applications(topic.round_id)
+            zones = [application.timezone for application in applications]
         return best_hours(zones, week_for(topic.due_on, self._clock.now()))
 
     async def get(self, event_id: int) -> LiveEvent | None:
