@@ -223,3 +223,32 @@ async def test_bad_input_is_refused_politely(
     reply = await command(iln, cora, "event schedule", **given)
     assert reply.ephemeral and refusal in reply.content, reply.content
     assert driver.scheduled_events() == []
+
+
+async def test_a_start_and_end_missed_while_offline_are_noted_once(
+    make_iln: Callable[..., Awaitable[Iln]],
+) -> None:
+    """The gateway cannot replay what happened between two sessions: at start-up the bot
+    asks Discord for each unfinished event's status."""
+    iln, cora, _ = await live_round(make_iln)
+    driver = iln.driver
+    thread = driver.forum_posts(driver.channel("iln-discussions"))[0]
+    voice = driver.channel("Live discussions")
+    await command(
+        iln, cora, "event schedule", topic="1", when="2027-03-02 19:00", where=str(voice.id)
+    )
+    event = driver.scheduled_event(EVENT_NAME)
+    await iln.stop()
+    iln.clock.set(datetime(2027, 3, 2, 9, tzinfo=UTC))
+    await driver.start_event(event)
+    await driver.end_event(event)
+    await iln.start()
+    await driver.wait_for(
+        lambda: any("has ended" in (msg.content or "") for msg in driver.messages(thread)),
+        message="the end note after a restart",
+    )
+    await iln.restart()
+    await iln.run_due()
+    texts = [msg.content or "" for msg in driver.messages(thread)]
+    assert sum("has ended" in text for text in texts) == 1
+    assert sum("has started" in text for text in texts) == 0  # it is over: only the end
