@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pkgutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from discord.ext import commands
 import cogs
 from bot.clock import Clock
 from bot.config import Config
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, creation_guard
 from bot.pacing import GLOBAL_REQUESTS_PER_SECOND, Pacer
 from bot.scheduler import Waker
 from bot.services.program import Program, ProgramContent
@@ -70,7 +71,10 @@ class ILNBot(commands.Bot):
             command_prefix=(),
             intents=bot_intents(),
             help_command=None,
-            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            # Nothing the bot sends pings anyone unless that one post names whom it may ping
+            # (the adapter passes a post's members or roles); never @everyone or @here.
+            allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=creation_guard(),
         )
         apply_endpoint_overrides(config)
         self.config = config
@@ -82,6 +86,7 @@ class ILNBot(commands.Bot):
         self.waker = Waker(self.program.run_due, self.program.next_due, config.program.tick_seconds)
         self._start_waker = start_waker
         self._prepared = False
+        self._catching_up: asyncio.Task[None] | None = None
         self.caught_up = asyncio.Event()  # set once the first on_ready's catch-up is done
         self.tree.error(self._on_app_command_error)
 
@@ -93,7 +98,15 @@ class ILNBot(commands.Bot):
         await self.program.contact_log.start()
 
     async def on_ready(self) -> None:
-        """Set the server up once, then catch up on anything missed while disconnected."""
+        """Set the server up once, then catch up on anything missed while disconnected.
+
+        The work runs as a task of the bot's own, so a shutdown that arrives meanwhile
+        cancels it cleanly instead of leaving it to fail on a closed connection."""
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self._catch_up(), name="catch-up")
+            self._catching_up.add_done_callback(_log_failure)
+
+    async def _catch_up(self) -> None:
         if not self._prepared:
             missing = await self.adapter.prepare_guild()
             await self.adapter.prepare_community(self.config.desks, self.config.hashtags.program)
@@ -104,12 +117,18 @@ class ILNBot(commands.Bot):
         await self.program.contact_log.backfill()
         await self.waker.run_now()
         self.caught_up.set()
+        log.info("ready: set up and caught up")
 
     async def on_message(self, message: discord.Message) -> None:
         """Messages are only counted (by the contact cog's listener), never parsed."""
 
     async def close(self) -> None:
         self.waker.shutdown()
+        if self._catching_up is not None and not self._catching_up.done():
+            self._catching_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catching_up
+        await self.program.run_due.stop()
         await self.program.contact_log.close()
         await super().close()
 
@@ -117,3 +136,8 @@ class ILNBot(commands.Bot):
         self, interaction: discord.Interaction[Any], error: discord.app_commands.AppCommandError
     ) -> None:
         await report_error(interaction, error)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("setting up and catching up failed", exc_info=task.exception())

@@ -32,6 +32,11 @@ class DiscordSettings(_Section):
     coordinators_channel: str = Field(default="iln-coordinators", min_length=1)
     announcements_channel: str = Field(default="iln-announcements", min_length=1)
     cohort_forum: str = Field(default="iln-discussions", min_length=1)
+    cohort_forum_tag: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Tag for topic posts when the forum requires one (default: its first).",
+    )
     waitlist_role: str = Field(default="ILN next round", min_length=1)
     space_mode: Literal["auto", "channels", "threads"] = "auto"
     token_file: Path | None = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import aiohttp
@@ -28,6 +30,41 @@ from bot.ui import view_of
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+C = TypeVar("C", bound=discord.abc.Snowflake)
+
+# While set, a server error that answers the request stops discord.py from retrying it.
+_CREATING: contextvars.ContextVar[bool] = contextvars.ContextVar("creating", default=False)
+_RETRIED_STATUSES = frozenset({500, 502, 504, 524})  # what discord.py retries by itself
+
+
+class CreationUncertain(Exception):
+    """Discord answered a create request with a server error: it may have been carried out."""
+
+
+def creation_guard() -> aiohttp.TraceConfig:
+    """The client's HTTP trace that makes creating things safe to retry.
+
+    discord.py answers a 500 by sleeping and sending the same request again. For a message
+    that is harmless (its nonce makes Discord drop the copy), but a channel, a category, a
+    thread or a forum post would be created twice, because Discord may have carried out
+    the first request before failing. During a creation (see :meth:`DiscordAdapter._create`)
+    such an answer raises instead, so the adapter can look for what exists first.
+    """
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if _CREATING.get() and params.response.status in _RETRIED_STATUSES:
+            params.response.release()
+            raise CreationUncertain(f"HTTP {params.response.status} from {params.url.path}")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
 # Keyed the way discord.py's channel-creation calls accept: roles, members or bare ids.
 Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
 
@@ -72,6 +109,11 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
     create_private_threads=False,
 )
 GUILD_CHANNEL_LIMIT = 500
+# Looking for a post that may have been sent: how far back (the clocks may differ a little)
+# and how many of the channel's messages since then to read.
+FIND_MARGIN = timedelta(minutes=2)
+FIND_LIMIT = 100
+THREAD_NAME_LIMIT = 100
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 
 
@@ -140,22 +182,32 @@ class DiscordAdapter:
         if existing is not None:
             return existing
         log.info("creating channel #%s", name)
-        return await self._call(lambda: self.guild.create_text_channel(name, overwrites=overwrites))
+        return await self._create(
+            f"channel #{name}",
+            lambda: self.guild.create_text_channel(name, overwrites=overwrites),
+            lambda: self._fetch_channel(discord.TextChannel, name=name),
+        )
 
     async def _ensure_forum(self, name: str) -> discord.ForumChannel:
         existing = discord.utils.get(self.guild.forums, name=name)
         if existing is not None:
             return existing
         log.info("creating forum #%s", name)
-        return await self._call(
-            lambda: self.guild.create_forum(name, topic="Cohort-wide discussion of each topic")
+        return await self._create(
+            f"forum #{name}",
+            lambda: self.guild.create_forum(name, topic="Cohort-wide discussion of each topic"),
+            lambda: self._fetch_channel(discord.ForumChannel, name=name),
         )
 
     async def _ensure_role(self, name: str, *, mentionable: bool = True) -> discord.Role:
         existing = discord.utils.get(self.guild.roles, name=name)
         if existing is not None:
             return existing
-        return await self._call(lambda: self.guild.create_role(name=name, mentionable=mentionable))
+        return await self._create(
+            f"role {name}",
+            lambda: self.guild.create_role(name=name, mentionable=mentionable),
+            lambda: self._fetch_role(name),
+        )
 
     # Spaces ---------------------------------------------------------------------------------
 
@@ -168,8 +220,10 @@ class DiscordAdapter:
             name = f"{round_name} partners" if number == 1 else f"{round_name} partners {number}"
             category = discord.utils.get(guild.categories, name=name)
             if category is None:
-                category = await self._call(
-                    lambda: guild.create_category(name, overwrites=self._private_overwrites([]))
+                category = await self._create(
+                    f"category {name}",
+                    lambda: guild.create_category(name, overwrites=self._private_overwrites([])),
+                    lambda: self._fetch_channel(discord.CategoryChannel, name=name),
                 )
             return category.id
         # Private threads are only visible to members who can view their parent, so the
@@ -178,10 +232,12 @@ class DiscordAdapter:
         channel = discord.utils.get(guild.text_channels, name=name)
         if channel is None:
             role = await self._ensure_role(name, mentionable=False)
-            overwrites = self._private_overwrites([])
+            overwrites = self._private_overwrites([], moderate_threads=True)
             overwrites[role] = THREAD_PARENT_PARTICIPANT
-            channel = await self._call(
-                lambda: guild.create_text_channel(name, overwrites=overwrites)
+            channel = await self._create(
+                f"channel #{name}",
+                lambda: guild.create_text_channel(name, overwrites=overwrites),
+                lambda: self._fetch_channel(discord.TextChannel, name=name),
             )
         return channel.id
 
@@ -202,8 +258,10 @@ class DiscordAdapter:
             if channel.topic == marker:  # created before a restart: adopt, never duplicate
                 return channel.id
         overwrites = self._private_overwrites(members)
-        created = await self._call(
-            lambda: category.create_text_channel(name, topic=marker, overwrites=overwrites)
+        created = await self._create(
+            f"space #{name}",
+            lambda: category.create_text_channel(name, topic=marker, overwrites=overwrites),
+            lambda: self._fetch_channel(discord.TextChannel, parent=category_id, topic=marker),
         )
         return created.id
 
@@ -213,13 +271,15 @@ class DiscordAdapter:
             raise DiscordError(f"channel {parent_id} is gone", transient=False)
         thread = discord.utils.get(parent.threads, name=name)
         if thread is None:
-            thread = await self._call(
+            thread = await self._create(
+                f"private thread {name}",
                 lambda: parent.create_thread(
                     name=name,
                     type=discord.ChannelType.private_thread,
                     invitable=False,
                     auto_archive_duration=10080,
-                )
+                ),
+                lambda: self._fetch_thread(parent_id, name),
             )
         role = discord.utils.get(self.guild.roles, name=parent.name)
         for member_id in members:
@@ -233,7 +293,11 @@ class DiscordAdapter:
             await self._call(functools.partial(thread.add_user, member))
         return thread.id
 
-    def _private_overwrites(self, members: Sequence[int]) -> Overwrites:
+    def _private_overwrites(
+        self, members: Sequence[int], *, moderate_threads: bool = False
+    ) -> Overwrites:
+        """Who sees a private space (or, with ``moderate_threads``, a round's channel of
+        private threads, whose threads coordinators can then open and moderate)."""
         guild = self.guild
         overwrites: Overwrites = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
@@ -252,7 +316,10 @@ class DiscordAdapter:
         coordinator_role = self._coordinator_role()
         if coordinator_role is not None:
             overwrites[coordinator_role] = discord.PermissionOverwrite(
-                view_channel=True, send_messages=True, read_message_history=True
+                view_channel=True,
+                send_messages=True,
+                read_message_history=True,
+                manage_threads=True if moderate_threads else None,
             )
         for member_id in members:
             overwrites[discord.Object(member_id)] = SPACE_MEMBER_PERMISSIONS
@@ -281,6 +348,25 @@ class DiscordAdapter:
         }
         overwrites.update({discord.Object(m): ARCHIVED_MEMBER_PERMISSIONS for m in archived})
         await self._call(lambda: channel.edit(overwrites=overwrites))
+
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        channel = await self._channel(space_id)
+        try:
+            if isinstance(channel, discord.Thread):
+                await self._call(lambda: channel.remove_user(discord.Object(member_id)))
+            elif isinstance(channel, discord.TextChannel):
+                # The member may have left the server (no Member object), which discord.py's
+                # set_permissions refuses: one PATCH without their overwrite instead.
+                kept: Overwrites = {
+                    target: overwrite
+                    for target, overwrite in channel.overwrites.items()
+                    if target.id != member_id
+                }
+                if len(kept) < len(channel.overwrites):
+                    await self._call(lambda: channel.edit(overwrites=kept))
+        except DiscordError as error:
+            if not isinstance(error.__cause__, discord.NotFound):  # already gone: done
+                raise
 
     # Posting --------------------------------------------------------------------------------
 
@@ -315,22 +401,86 @@ class DiscordAdapter:
     async def send_announcement(self, draft: Draft, nonce: str) -> int:
         return await self.send(self._required(self._announcement_channel_id), draft, nonce)
 
+    async def program_channel(self, which: Literal["coordinators", "announcements"]) -> int:
+        if which == "coordinators":
+            return self._required(self._coordinator_channel_id)
+        return self._required(self._announcement_channel_id)
+
+    async def find_sent(self, channel_id: int, draft: Draft, since: datetime) -> int | None:
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return None
+        return await self._find_in(channel, draft, since)
+
+    async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
+        user = self._client.get_user(user_id)
+        if user is None:
+            user = await self._call(lambda: self._client.fetch_user(user_id))
+        channel = user.dm_channel
+        if channel is None:
+            channel = await self._call(user.create_dm)
+        return await self._find_in(channel, draft, since)
+
+    async def _find_in(
+        self, channel: discord.abc.Messageable, draft: Draft, since: datetime
+    ) -> int | None:
+        """The bot's own message since ``since`` that reads as ``draft`` (its own messages
+        are readable without the message-content intent)."""
+        me = self._client.user
+        after = discord.Object(discord.utils.time_snowflake(since - FIND_MARGIN))
+        await self._pacer.slot()
+        try:
+            async for message in channel.history(limit=FIND_LIMIT, after=after):
+                if me is not None and message.author.id == me.id and _reads_as(message, draft):
+                    return message.id
+        except discord.HTTPException as error:
+            raise DiscordError(f"could not read history: {error}", transient=True) from error
+        return None
+
     async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         forum = await self._channel(self._required(self._forum_id))
         if not isinstance(forum, discord.ForumChannel):
             raise DiscordError("the cohort forum is missing", transient=False)
-        existing = discord.utils.get(forum.threads, name=title)
+        name = title[:THREAD_NAME_LIMIT]
+        existing = discord.utils.get(forum.threads, name=name)
         if existing is not None:  # opened before a restart
             return existing.id, existing.id
-        created = await self._call(
+        tags = self._forum_tags(forum)
+        created = await self._create(
+            f"forum post {name}",
             lambda: forum.create_thread(
-                name=title[:100],
+                name=name,
                 content=draft.content or None,
                 embeds=_embeds(draft),
                 allowed_mentions=discord.AllowedMentions.none(),
-            )
+                applied_tags=tags,
+            ),
+            lambda: self._fetch_thread(forum.id, name),
         )
+        if isinstance(created, discord.Thread):  # found again: its starter has its id
+            return created.id, created.id
         return created.thread.id, created.message.id
+
+    def _forum_tags(self, forum: discord.ForumChannel) -> list[discord.ForumTag]:
+        """The tag a post needs when the forum requires one: the configured tag, or else
+        the forum's first (an admin may have set the forum up before the bot came)."""
+        if not forum.flags.require_tag:
+            return []
+        wanted = self._settings.cohort_forum_tag
+        if wanted is not None:
+            tag = discord.utils.get(forum.available_tags, name=wanted)
+            if tag is not None:
+                return [tag]
+            log.warning("the forum #%s has no tag %r; using its first tag", forum.name, wanted)
+        if not forum.available_tags:
+            raise DiscordError(
+                f"the forum #{forum.name} requires a tag on every post but has none",
+                transient=False,
+                fixable=True,
+            )
+        tag = forum.available_tags[0]
+        log.info("the forum #%s requires a tag: topic posts get %r", forum.name, tag.name)
+        return [tag]
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         channel = await self._channel(space_id)
@@ -385,6 +535,55 @@ class DiscordAdapter:
             )
         )
 
+    async def _create(
+        self,
+        what: str,
+        create: Callable[[], Awaitable[T]],
+        find_again: Callable[[], Awaitable[Any]],
+    ) -> T | Any:
+        """Create something once: when Discord answers with a server error, ask it what
+        exists before anything is created again (see :func:`creation_guard`)."""
+        token = _CREATING.set(True)
+        try:
+            return await self._call(create)
+        except CreationUncertain as uncertain:
+            found = await find_again()
+            if found is not None:
+                log.warning("Discord failed creating %s (%s) but had made it", what, uncertain)
+                return found
+            raise DiscordError(
+                f"Discord failed creating {what} ({uncertain}); it will be tried again",
+                transient=True,
+            ) from uncertain
+        finally:
+            _CREATING.reset(token)
+
+    async def _fetch_channel(
+        self,
+        kind: type[C],
+        *,
+        name: str | None = None,
+        parent: int | None = None,
+        topic: str | None = None,
+    ) -> C | None:
+        """A channel as Discord has it now (not as the gateway has told us so far)."""
+        for channel in await self._call(self.guild.fetch_channels):
+            if (
+                isinstance(channel, kind)
+                and (name is None or channel.name == name)
+                and (parent is None or getattr(channel, "category_id", None) == parent)
+                and (topic is None or getattr(channel, "topic", None) == topic)
+            ):
+                return channel
+        return None
+
+    async def _fetch_thread(self, parent_id: int, name: str) -> discord.Thread | None:
+        threads = await self._call(self.guild.active_threads)
+        return next((t for t in threads if t.parent_id == parent_id and t.name == name), None)
+
+    async def _fetch_role(self, name: str) -> discord.Role | None:
+        return discord.utils.get(await self._call(self.guild.fetch_roles), name=name)
+
     async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
         found = self.guild.get_channel_or_thread(channel_id)
         if found is not None:
@@ -434,7 +633,11 @@ class DiscordAdapter:
                 "Share a photo of your workspace, whether a busy service desk or a kitchen "
                 f"table. {desks.hashtag} {program_tag}"
             )
-            existing = await self._call(lambda: self.guild.create_forum(desks.forum, topic=topic))
+            existing = await self._create(
+                f"forum #{desks.forum}",
+                lambda: self.guild.create_forum(desks.forum, topic=topic),
+                lambda: self._fetch_channel(discord.ForumChannel, name=desks.forum),
+            )
         self._desk_forum_id = existing.id
 
     async def desk_forum(self) -> int:
@@ -500,14 +703,12 @@ class DiscordAdapter:
                 else discord.EntityType.voice
             )
             options.update(entity_type=entity, channel=channel)
-        created = await self._call(lambda: guild.create_scheduled_event(**options))
-        # discord.py retries a 5xx itself: when Discord had carried out the first request,
-        # the retry made a second event. Keep the one we were given, remove the others.
-        for duplicate in await self._events_marked(spec.marker):
-            if duplicate.id != created.id:
-                log.warning("removing duplicate scheduled event %s", duplicate.id)
-                await self._call(duplicate.delete)
-        return created.id
+        created = await self._create(
+            "a scheduled event",
+            lambda: guild.create_scheduled_event(**options),
+            lambda: self._first_event_marked(spec.marker),
+        )
+        return int(created.id)
 
     async def edit_scheduled_event(self, event_id: int, spec: EventSpec) -> None:
         event = await self._call(lambda: self.guild.fetch_scheduled_event(event_id))
@@ -550,6 +751,10 @@ class DiscordAdapter:
                 f"HTTP {error.status} reading who is interested", transient=error.status >= 500
             ) from error
 
+    async def _first_event_marked(self, marker: str) -> discord.ScheduledEvent | None:
+        marked = await self._events_marked(marker)
+        return marked[0] if marked else None
+
     async def _events_marked(self, marker: str) -> list[discord.ScheduledEvent]:
         events = await self._call(lambda: self.guild.fetch_scheduled_events())
         return sorted(
@@ -577,6 +782,17 @@ EVENT_STATES: dict[discord.EventStatus, EventState] = {
     discord.EventStatus.completed: "completed",
     discord.EventStatus.canceled: "cancelled",
 }
+
+
+def _reads_as(message: discord.Message, draft: Draft) -> bool:
+    """Whether a posted message is that draft: the same text and the same embed texts."""
+    if message.content != draft.content or len(message.embeds) != len(draft.embeds):
+        return False
+    return all(
+        (sent.title or "", sent.description or "")
+        == (wanted.get("title", ""), wanted.get("description", ""))
+        for sent, wanted in zip(message.embeds, draft.embeds, strict=True)
+    )
 
 
 def _embeds(draft: Draft) -> list[discord.Embed]:

@@ -13,6 +13,7 @@ from bot.client import ILNBot
 from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
 from bot.posts.topics import topic_embed
+from bot.services.topics import BODY_BUDGET
 from bot.store.models import RoundTopic
 from cogs._shared import (
     PoliteModal,
@@ -57,7 +58,9 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
     @app_commands.describe(on="The day to post it, e.g. 2027-04-12")
     async def add(self, interaction: discord.Interaction[Any], on: str) -> None:
         """(Coordinators) Add a topic to the round on a given day."""
-        due_on = parse_local_date(on, program_of(interaction).clock.now().date())
+        program = program_of(interaction)
+        due_on = parse_local_date(on, program.clock.now().date())
+        await program.topics.check_new_date(due_on)
         await interaction.response.send_modal(TopicModal(due_on=due_on))
 
     @app_commands.command(name="edit")
@@ -116,7 +119,7 @@ class TopicModal(PoliteModal):
             "body",
             existing.body if existing else None,
             style=discord.TextStyle.paragraph,
-            max_length=3000,
+            max_length=BODY_BUDGET,
         )
         for item in (self.topic_title, self.summary, self.body):
             self.add_item(item)

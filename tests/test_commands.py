@@ -81,3 +81,15 @@ async def test_the_documented_commands_exist(bot: ILNBot) -> None:
 async def test_commands_are_registered_for_the_guild_only(bot: ILNBot) -> None:
     # A global command would be published to every server the application is in.
     assert bot.tree.get_commands() == []
+
+
+def test_the_readme_names_the_permissions_the_bot_asks_for() -> None:
+    from pathlib import Path
+
+    from bot.discord_adapter import REQUIRED_PERMISSIONS, required_permissions
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"**`{required_permissions().value}`**" in readme
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and " | " in line]
+    for why in REQUIRED_PERMISSIONS.values():
+        assert any(line.endswith(f"| {why} |") for line in rows), why

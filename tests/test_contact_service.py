@@ -39,6 +39,7 @@ class FakePort:
     closed_dms: set[int] = field(default_factory=set)
     history: dict[int, list[SeenMessage]] = field(default_factory=dict)
     history_calls: int = 0
+    removed: list[tuple[int, int]] = field(default_factory=list)
     next_id: int = 9_000_000
 
     def _record(self, where: str, target: int, post: Draft, nonce: str) -> int:
@@ -80,6 +81,9 @@ class FakePort:
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
     ) -> None:
         return None
+
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        self.removed.append((space_id, member_id))
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         self.history_calls += 1
@@ -571,6 +575,7 @@ async def test_member_leaving_alerts_coordinators(world: tuple[World, int]) -> N
     await w.run(at(0, 1))
     [alert] = w.port.texts("coordinators")
     assert "**Bo Chen** has left the server" in alert and "ana-and-bo" in alert
+    assert w.port.removed == [(SPACE, BO)]  # so rejoining does not bring the space back
     assert await w.departures.member_left(BO) == []
 
 
@@ -589,3 +594,30 @@ async def test_after_downtime_asks_are_planned_late_but_only_the_latest_is_poste
     assert len(asks) == 1  # the first one is superseded, so it is skipped, not sent twice
     item = await w.store.outbox.get(f"p{pid}:availability:1")
     assert item is not None and item.sent_at is not None and item.message_id is None
+
+
+def test_the_health_csv_is_safe_to_open_in_a_spreadsheet() -> None:
+    import csv
+    import io
+
+    from bot.domain.spreadsheet import FORMULA_TRIGGERS
+    from bot.services.contact import PairHealth, health_csv
+
+    row = PairHealth(
+        partnership_id=1,
+        name="=cmd|' /C calc'!A0",
+        state="active",
+        channel_id=None,
+        members=("-2+3", "@SUM(A1)"),
+        last_contact=None,
+        days_since_contact=None,
+        contacts_per_fortnight=0.0,
+        nudges=0,
+        escalated=False,
+        away="\tnobody",
+        checkins=(),
+        risk=0.5,
+        label="watch",
+    )
+    cells = [c for r in csv.reader(io.StringIO(health_csv([row]))) for c in r if c]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]

@@ -254,3 +254,26 @@ def test_unknown_time_zone_is_refused_politely() -> None:
 def test_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         validate_away("24 Dec", "26 Dec", timezone="UTC", now=datetime(2026, 11, 23), **ROUND)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-30", "9999-12-31"),
+        ("0001-01-01", "0001-01-02"),
+        ("1 Jan 0001", "31 Dec 9999"),
+        ("2027-03-10", "9999-12-31"),
+        ("31/12/9999", "31/12/9999"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_politely(start: str, end: str) -> None:
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"):
+        with pytest.raises(AwayRejected):
+            validate_away(
+                start,
+                end,
+                timezone=zone,
+                now=datetime(2027, 3, 5, 12, tzinfo=UTC),
+                round_start=date(2027, 3, 1),
+                round_end=date(2027, 7, 1),
+            )

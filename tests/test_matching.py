@@ -537,3 +537,17 @@ def test_every_setting_has_a_default_and_a_description() -> None:
             assert not field.is_required(), name
     weights = {"weights": {"shared_interest": 5}}
     assert MatchSettings.model_validate(weights).weights.shared_interest == 5
+
+
+def test_the_match_csv_is_safe_to_open_in_a_spreadsheet() -> None:
+    import csv
+    import io
+
+    from bot.domain.spreadsheet import FORMULA_TRIGGERS
+
+    people = odd_trio()
+    hostile = {1: '=HYPERLINK("http://evil","x")', 2: "+1+1", 3: "@SUM(A1)"}
+    rows = list(csv.reader(io.StringIO(result_to_csv(run(people), hostile))))
+    cells = [cell for row in rows for cell in row if cell]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
+    assert "'+1+1" in cells and "'@SUM(A1)" in cells

@@ -32,7 +32,7 @@ from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
 from bot.posts.desks import DeskFeature, DeskWelcome
 from bot.posts.events import EventNote, EventReminder, SyncEvent
-from bot.posts.membership import PartnerLeft
+from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -203,6 +203,7 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
         partnership_id=w.partnership_id, target=CoordinatorsTarget(), member_id=ANA, sequence=1
     ),
     PartnerLeft: lambda w: PartnerLeft(partnership_id=w.partnership_id, member_id=BO),
+    RemoveFromSpace: lambda w: RemoveFromSpace(partnership_id=w.partnership_id, member_id=BO),
     SyncEvent: lambda w: SyncEvent(event_id=w.event_id, revision=1, change="scheduled"),
     EventNote: lambda w: EventNote(event_id=w.event_id, note="scheduled", place="announcements"),
     EventReminder: lambda w: EventReminder(

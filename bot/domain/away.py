@@ -222,6 +222,8 @@ def validate_away(
     * Refused: unreadable dates; END before START; END 24:00 local already past; more days
       than the round's length (``round_end - round_start``); START after the round's end
       date; a note longer than :data:`MAX_NOTE_LENGTH`. END after the round's end is fine.
+      So every date accepted lies within a round's length of today: no date a person can
+      type (the calendar's first or last day included) overflows.
     * The note is trimmed; an empty note becomes ``None``.
     """
     if now.tzinfo is None or now.utcoffset() is None:
@@ -240,13 +242,8 @@ def validate_away(
             f"({format_local_date(start)}). Please give the first day you'll be away, then "
             "the last day."
         )
-    start_at = _local_midnight_utc(start, tz)
-    end_at = _local_midnight_utc(end + timedelta(days=1), tz)
-    if end_at <= now:
-        raise AwayRejected(
-            f"{_range_text(start, end)} is already in the past, so there's nothing to "
-            "record. If you meant a future date, please include the year."
-        )
+    if end < today - timedelta(days=1):  # past in every zone: refused before any instant
+        raise _in_the_past(start, end)
     days = (end - start).days + 1
     round_days = (round_end - round_start).days
     if days > round_days:
@@ -261,8 +258,21 @@ def validate_away(
             f"{format_local_date(round_end)}. Please set away dates for a later round once "
             "it has started."
         )
+    # The checks above keep both dates within a round's length of today and of the round,
+    # so these instants exist whatever dates were typed (9999-12-31 included).
+    start_at = _local_midnight_utc(start, tz)
+    end_at = _local_midnight_utc(end + timedelta(days=1), tz)
+    if end_at <= now:
+        raise _in_the_past(start, end)
     clean_note = _clean_note(note)
     return AwayPeriod(start=start_at, end=end_at, note=clean_note)
+
+
+def _in_the_past(start: date, end: date) -> AwayRejected:
+    return AwayRejected(
+        f"{_range_text(start, end)} is already in the past, so there's nothing to "
+        "record. If you meant a future date, please include the year."
+    )
 
 
 def _range_text(start: date, end: date) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.matching import MatchResult
+from bot.domain.spreadsheet import Cell, csv_text
 
 REASON_SEPARATOR = " | "
 CSV_COLUMNS = (
@@ -55,14 +54,12 @@ def result_to_csv(result: MatchResult, names: Mapping[int, str]) -> str:
     its partners are told) and coordinator notes (what they are not: unmet wishes, pins
     against the rules) are on each member's row so a filtered sheet still explains itself.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[tuple[Cell, ...]] = []
     for number, pair in enumerate(result.pairs, start=1):
         status = "pair" if len(pair.members) == 2 else "trio"
         for member in pair.members:
             partners = [_display_name(m, names) for m in pair.members if m != member]
-            writer.writerow(
+            rows.append(
                 (
                     number,
                     status,
@@ -70,26 +67,26 @@ def result_to_csv(result: MatchResult, names: Mapping[int, str]) -> str:
                     _display_name(member, names),
                     "; ".join(partners),
                     pair.wishes_met,
-                    f"{pair.score:g}",
+                    pair.score,
                     REASON_SEPARATOR.join(pair.reasons),
                     REASON_SEPARATOR.join(pair.coordinator_notes),
                 )
             )
     for person in result.unmatched:
-        writer.writerow(
+        rows.append(
             (
-                "",
+                None,
                 "unmatched",
                 person.discord_id,
                 _display_name(person.discord_id, names),
-                "",
-                "",
-                "",
-                "",
+                None,
+                None,
+                None,
+                None,
                 REASON_SEPARATOR.join(person.reasons),
             )
         )
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def summary_lines(result: MatchResult) -> list[str]:

@@ -31,7 +31,7 @@ from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
 from bot.posts.desks import DeskFeature, DeskWelcome
 from bot.posts.events import EventNote, EventReminder, SyncEvent
-from bot.posts.membership import PartnerLeft
+from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -57,6 +57,7 @@ AnyWork = Annotated[
     | CheckinDm
     | CheckinAlert
     | PartnerLeft
+    | RemoveFromSpace
     | SyncEvent
     | EventNote
     | EventReminder

@@ -94,17 +94,13 @@ class AvailabilityAsk(PartnershipPost):
             return None
         if await superseded(context, partnership, Series.AVAILABILITY, self.sequence):
             return None
-        members = current_members(partnership)
+        members = partnership.current_member_ids
         text = varied(context.messages.availability.ask, f"p{partnership.id}", self.sequence)
         return Draft(
             content=text.format(mentions=mentions(members)),
             buttons=(NoChangesButton(partnership.id), AddDatesButton(partnership.id)),
             mention_ids=members,
         )
-
-
-def current_members(partnership: Partnership) -> tuple[int, ...]:
-    return tuple(m.participant_id for m in partnership.members if m.left_at is None)
 
 
 async def superseded(

@@ -124,6 +124,8 @@ class Spaces(Protocol):
 
     async def archive(self, partnership_id: int) -> bool: ...
 
+    async def remove(self, partnership_id: int, member_id: int) -> bool: ...
+
 
 Deliver = Callable[[Target, Draft, str], Awaitable[Receipt]]
 

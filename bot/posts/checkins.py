@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from bot.domain.calendar import Series
 from bot.domain.checkins import RATING_LABELS
 from bot.posts._text import first_name, full_name, mentions
-from bot.posts.away import current_members, superseded
+from bot.posts.away import superseded
 from bot.posts.base import (
     CoordinatorsTarget,
     DirectTarget,
@@ -47,7 +47,7 @@ class CheckinPrompt(PartnershipPost):
             return None
         if await superseded(context, partnership, Series.CHECKIN, self.sequence):
             return None
-        members = current_members(partnership)
+        members = partnership.current_member_ids
         return Draft(
             content=context.messages.checkin.prompt.format(mentions=mentions(members)),
             buttons=(CheckinButton(partnership.id, self.sequence),),

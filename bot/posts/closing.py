@@ -43,8 +43,9 @@ class EndReminder(PartnershipPost):
             return None
         round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
+        members = partnership.current_member_ids
         text = context.messages.end.reminder.format(
-            mentions=mentions(partnership.member_ids), end_date=format_local_date(round_.ends_on)
+            mentions=mentions(members), end_date=format_local_date(round_.ends_on)
         )
         return Draft(
             content=text,
@@ -52,7 +53,7 @@ class EndReminder(PartnershipPost):
                 EndChoiceButton(partnership.id, "keep"),
                 EndChoiceButton(partnership.id, "wrap"),
             ),
-            mention_ids=partnership.member_ids,
+            mention_ids=members,
         )
 
 
@@ -74,17 +75,17 @@ class Closing(PartnershipPost):
         round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
         end = context.messages.end
-        keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)
+        members = partnership.current_member_ids
         parts = [
-            end.closing.format(mentions=mentions(partnership.member_ids), round_name=round_.name),
-            end.kept_open_note if keep_open else end.archived_note,
+            end.closing.format(mentions=mentions(members), round_name=round_.name),
+            end.kept_open_note if partnership.stays_open else end.archived_note,
             end.feedback_prompt,
             end.notify_me_invite,
         ]
         return Draft(
             content="\n\n".join(parts)[:2000],
             buttons=(FeedbackButton(partnership.id),),
-            mention_ids=partnership.member_ids,
+            mention_ids=members,
         )
 
     def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:

@@ -5,8 +5,33 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from bot.posts._text import full_name
-from bot.posts.base import CoordinatorsTarget, PartnershipPost, RenderContext
+from bot.posts.base import (
+    ActionContext,
+    CoordinatorsTarget,
+    PartnershipPost,
+    Receipt,
+    RenderContext,
+    Work,
+)
 from bot.services.ports import Draft
+
+
+class RemoveFromSpace(Work):
+    """A partner who left the server loses access to the space, so rejoining later does
+    not bring it back."""
+
+    kind: Literal["remove_from_space"] = "remove_from_space"
+    event: ClassVar[str] = "partner_removed"
+    partnership_id: int
+    member_id: int
+
+    @property
+    def key(self) -> str:
+        return f"p{self.partnership_id}:remove:{self.member_id}"
+
+    async def perform(self, context: ActionContext, nonce: str) -> Receipt | None:
+        removed = await context.spaces.remove(self.partnership_id, self.member_id)
+        return Receipt() if removed else None
 
 
 class PartnerLeft(PartnershipPost):

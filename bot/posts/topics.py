@@ -12,8 +12,6 @@ from bot.services.ports import Draft
 from bot.store.effects import Effect, SetCohortThread
 from bot.store.models import RoundTopic
 
-DESCRIPTION_LIMIT = 3500
-
 
 async def embed_for(context: RenderContext, topic: RoundTopic) -> dict[str, Any]:
     """The topic's embed as the program shows it: with the program's tag, and the desk
@@ -88,7 +86,9 @@ def topic_embed(
     topic: RoundTopic, *, program_tag: str | None = None, desk_forum: int | None = None
 ) -> dict[str, Any]:
     """The topic as an embed: body, prompts and hashtags (the topic's, then the program's),
-    its summary in the footer; ``desk_forum`` adds the invitation to the desk forum."""
+    its summary in the footer; ``desk_forum`` adds the invitation to the desk forum (the
+    topic service keeps the topic's own text within an embed's limits, leaving room for
+    these two short lines, so nothing here is cut)."""
     parts = [topic.body]
     if topic.prompts:
         parts.append("\n".join(f"- {prompt}" for prompt in topic.prompts))
@@ -99,7 +99,7 @@ def topic_embed(
         parts.append(tags)
     return {
         "title": f"Topic {topic.position}: {topic.title}"[:256],
-        "description": "\n\n".join(parts)[:DESCRIPTION_LIMIT],
+        "description": "\n\n".join(parts),
         "color": EMBED_COLOUR,
         "footer": {"text": topic.summary[:2048]},
     }

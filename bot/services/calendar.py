@@ -34,6 +34,8 @@ from bot.store.models import Round, RoundState, RoundTopic
 log = logging.getLogger(__name__)
 
 PLANNED_STATES = (RoundState.RUNNING, RoundState.ENDED)
+# Partnerships with a calendar: the active ones, and those that lost a partner (their close).
+CALENDAR_STATES = ("active", "member_left")
 # The cohort thread opens a moment before the first space gets its topic, so every
 # space's post can link to it.
 THREAD_LEAD = timedelta(seconds=1)
@@ -54,8 +56,8 @@ class CalendarPlanner:
         self._clock = clock
         self._config = config
         self._zones = zones
-        self._pairs: Agenda[int, tuple[LivePair, CalendarEntry]] = Agenda()
-        self._rounds: Agenda[int, RoundItem] = Agenda()
+        self._pairs: Agenda[int, tuple[datetime, LivePair, CalendarEntry]] = Agenda()
+        self._rounds: Agenda[int, tuple[datetime, RoundItem]] = Agenda()
         self._pair_round: dict[int, int] = {}
         self._pair_zones: dict[int, list[str]] = {}
         self._calendars: dict[int, RoundCalendar] = {}
@@ -81,8 +83,8 @@ class CalendarPlanner:
         pair_entries = self._pairs.pop_due(now)
         if pair_entries:
             due += await self._pair_posts(pair_entries)
-        for round_id, item in self._rounds.pop_due(now):
-            due += await self._round_step(round_id, item, now)
+        for round_id, (at, item) in self._rounds.pop_due(now):
+            due += await self._round_step(round_id, item, at)
         queued = await self._store.outbox.enqueue(due, now)
         if queued:
             log.info("queued %d calendar post(s)", queued)
@@ -157,7 +159,9 @@ class CalendarPlanner:
                 [(t.id, t.due_on) for t in topics],
             )
         calendar = self._calendars[round_id]
-        live = await self._store.activity.live_pairs(round_id, None if only is None else list(only))
+        live = await self._store.activity.live_pairs(
+            round_id, None if only is None else list(only), states=CALENDAR_STATES
+        )
         planned = (
             {p for p, r in self._pair_round.items() if r == round_id} if only is None else only
         )
@@ -178,8 +182,9 @@ class CalendarPlanner:
                     for at, entry in calendar.due_times(zones)
                     if _applies(entry, at, pair)
                 ]
-            self._pairs.replace(pair.id, [(at, (pair, entry)) for at, entry in entries])
-        self._rounds.replace(round_id, [] if ended else self._round_items(round_id, calendar))
+            self._pairs.replace(pair.id, [(at, (at, pair, entry)) for at, entry in entries])
+        items = [] if ended else self._round_items(round_id, calendar)
+        self._rounds.replace(round_id, [(at, (at, item)) for at, item in items])
         if round_.state is RoundState.RUNNING and only is None:
             await self._resume_opening(round_)
 
@@ -222,57 +227,62 @@ class CalendarPlanner:
     # Turning due entries into posts -------------------------------------------------------
 
     async def _pair_posts(
-        self, due: list[tuple[int, tuple[LivePair, CalendarEntry]]]
+        self, due: list[tuple[int, tuple[datetime, LivePair, CalendarEntry]]]
     ) -> list[Scheduled]:
-        now = self._clock.now()
-        asking = [pair for _, (pair, entry) in due if entry.series is Series.CHECKIN]
+        """The posts of the entries that fell due, each due at its own instant (so a topic's
+        cohort thread, a second earlier, goes out first)."""
+        asking = [pair for _, (_, pair, entry) in due if entry.series is Series.CHECKIN]
         default_dm = self._config.program.checkin_dm_opt_in_default
         choices = await self._store.activity.checkin_dm_choices(
             [m.participant_id for pair in asking for m in pair.members]
         )
         posts: list[Scheduled] = []
-        for _, (pair, entry) in due:
+        for _, (at, pair, entry) in due:
             space = SpaceTarget(channel_id=pair.channel_id)
             pid = pair.id
             match entry.series:
                 case Series.TOPIC:
                     assert entry.topic_id is not None
-                    posts.append(Scheduled(_topic_post(pair, entry.topic_id), now))
+                    posts.append(Scheduled(_topic_post(pair, entry.topic_id), at))
                 case Series.AVAILABILITY:
                     ask = AvailabilityAsk(partnership_id=pid, target=space, sequence=entry.sequence)
-                    posts.append(Scheduled(ask, now))
+                    posts.append(Scheduled(ask, at))
                 case Series.CHECKIN:
                     members = pair.member_ids
                     asks = AskCheckins(tuple((pid, m, entry.sequence) for m in members))
                     prompt = CheckinPrompt(
                         partnership_id=pid, target=space, sequence=entry.sequence
                     )
-                    posts.append(Scheduled(prompt, now, (asks,)))
+                    posts.append(Scheduled(prompt, at, (asks,)))
                     posts += [
-                        Scheduled(_checkin_dm(pair, entry.sequence, m), now)
+                        Scheduled(_checkin_dm(pair, entry.sequence, m), at)
                         for m in members
                         if choices.get(m, default_dm)
                     ]
                 case Series.END_REMINDER:
-                    posts.append(Scheduled(EndReminder(partnership_id=pid, target=space), now))
+                    posts.append(Scheduled(EndReminder(partnership_id=pid, target=space), at))
                 case Series.CLOSING:
-                    posts.append(Scheduled(Closing(partnership_id=pid, target=space), now))
+                    posts.append(Scheduled(Closing(partnership_id=pid, target=space), at))
         return posts
 
-    async def _round_step(self, round_id: int, item: RoundItem, now: datetime) -> list[Scheduled]:
+    async def _round_step(self, round_id: int, item: RoundItem, at: datetime) -> list[Scheduled]:
         round_ = await self._store.rounds.get(round_id)
         if round_ is None or round_.state is not RoundState.RUNNING:
             return []
         if isinstance(item, _RoundEnd):
+            now = self._clock.now()
             await self._store.rounds.set_state(round_id, RoundState.RUNNING, RoundState.ENDED, now)
             log.info("round %s reached its end date", round_.name)
             self._stale_rounds.add(round_id)
             return []
-        return [Scheduled(_cohort_thread(round_, item), now)]
+        return [Scheduled(_cohort_thread(round_, item), at)]
 
 
 def _applies(entry: CalendarEntry, at: datetime, pair: LivePair) -> bool:
-    """Asks and check-ins start with the partnership; topics and the close are for all."""
+    """Asks and check-ins start with the partnership; topics and the close are for all.
+    A partnership that lost a partner gets only its close, so its space is closed too."""
+    if pair.state != "active":
+        return entry.series is Series.CLOSING
     if entry.series in (Series.AVAILABILITY, Series.CHECKIN):
         return at >= pair.created_at
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock
-from bot.posts.membership import PartnerLeft
+from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.services.changes import Changes
 from bot.store import Scheduled, Store
 from bot.store.models import Partnership
@@ -35,6 +35,9 @@ class Departures:
             posts.append(
                 Scheduled(PartnerLeft(partnership_id=partnership.id, member_id=user_id), now)
             )
+            if partnership.channel_id is not None:
+                removal = RemoveFromSpace(partnership_id=partnership.id, member_id=user_id)
+                posts.append(Scheduled(removal, now))
         if posts:
             await self._store.outbox.enqueue(posts, now)
             log.info("member %s left; %d partnership(s) need a coordinator", user_id, len(posts))

@@ -17,7 +17,8 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from bot.clock import Clock
 from bot.posts import (
@@ -45,6 +46,9 @@ from bot.store.models import OutboxItem
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF = timedelta(seconds=30)
+# Discord drops a resend with the same nonce only "within the past few minutes"; later, a
+# post that may have been sent is looked for instead.
+NONCE_WINDOW = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=6)
 BATCH = 500
 DoneListener = Callable[[Work, Receipt], Awaitable[None]]
@@ -84,8 +88,17 @@ class Dispatcher:
         """Call ``listener(work, receipt)`` after each piece of work is recorded as done."""
         self._listeners.append(listener)
 
-    async def deliver(self, target: Target, draft: Draft, nonce: str) -> Receipt:
-        """Send a rendered post where its target says."""
+    async def deliver(
+        self, target: Target, draft: Draft, nonce: str, tried_at: datetime | None = None
+    ) -> Receipt:
+        """Send a rendered post where its target says. A post tried before, longer ago than
+        Discord keeps nonces, may have reached Discord with the bot dying before it knew:
+        it is looked for first, so it is never posted twice."""
+        if tried_at is not None and self._clock.now() - tried_at >= NONCE_WINDOW:
+            found = await self._find(target, draft, tried_at)
+            if found is not None:
+                log.warning("a post tried at %s had reached Discord; not sent again", tried_at)
+                return found
         port = self._port
         match target:
             case SpaceTarget(channel_id=channel_id) | ThreadTarget(thread_id=channel_id):
@@ -107,6 +120,24 @@ class Dispatcher:
                     return Receipt(await port.send(fallback, draft, nonce), fallback)
         raise ValueError(f"unknown target {target!r}")
 
+    async def _find(self, target: Target, draft: Draft, since: datetime) -> Receipt | None:
+        port = self._port
+        match target:
+            case SpaceTarget(channel_id=channel_id):
+                found = await port.find_sent(channel_id, draft, since)
+                return None if found is None else Receipt(found, channel_id)
+            case CoordinatorsTarget() | AnnouncementsTarget():
+                channel_id = await port.program_channel(target.to)
+                found = await port.find_sent(channel_id, draft, since)
+                return None if found is None else Receipt(found)
+            case DirectTarget(user_id=user_id, fallback_channel_id=fallback):
+                found = await port.find_sent_direct(user_id, draft, since)
+                if found is None and fallback is not None:
+                    in_space = await port.find_sent(fallback, draft, since)
+                    return None if in_space is None else Receipt(in_space, fallback)
+                return None if found is None else Receipt(found)
+        return None  # a forum post is found again by its title when it is opened
+
     async def deliver_due(self) -> int:
         """Do everything due now, oldest first; returns how many were done."""
         done = 0
@@ -116,10 +147,14 @@ class Dispatcher:
                 return done
             context = await self._context_for(batch)
             progressed = False
-            for item in batch:
-                if await self._do(item, context):
-                    done += 1
-                    progressed = True
+            for position, item in enumerate(batch):
+                outcome = await self._do(item, context)
+                if outcome is None:
+                    continue
+                done += 1
+                progressed = True
+                if outcome:  # it changed what later posts read: read afresh
+                    context = await self._context_for(batch[position + 1 :])
             if not progressed or len(batch) < BATCH:
                 return done
 
@@ -136,13 +171,17 @@ class Dispatcher:
         )
         return context
 
-    async def _do(self, item: OutboxItem, context: ActionContext) -> bool:
+    async def _do(self, item: OutboxItem, context: ActionContext) -> bool | None:
+        """Do one piece of work: None when it failed (it is retried later), else whether
+        it recorded effects."""
         work = load(item.kind, item.target, item.payload)
+        if item.tried_at is not None:  # this try may not be the first: look before sending
+            context = replace(context, deliver=partial(self.deliver, tried_at=item.tried_at))
         try:
             receipt = await work.perform(context, nonce_for(item.key))
         except DiscordError as error:
             await self._failed(item, work, error)
-            return False
+            return None
         effects = () if receipt is None else work.effects(receipt, self._clock.now())
         message_id = receipt.message_id if receipt else None
         await self._store.outbox.mark_done(item.key, message_id, self._clock.now(), effects)
@@ -150,7 +189,7 @@ class Dispatcher:
         if receipt is not None:
             for listener in self._listeners:
                 await listener(work, receipt)
-        return True
+        return bool(effects)
 
     async def _failed(self, item: OutboxItem, work: Work, error: DiscordError) -> None:
         now = self._clock.now()

@@ -131,6 +131,9 @@ class DiscordPort(Protocol):
 
     async def send_to_coordinators(self, draft: Draft, nonce: str) -> int: ...
 
+    async def program_channel(self, which: Literal["coordinators", "announcements"]) -> int:
+        """The id of one of the program's own channels."""
+
     async def send_announcement(self, draft: Draft, nonce: str) -> int: ...
 
     async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
@@ -140,6 +143,16 @@ class DiscordPort(Protocol):
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
     ) -> None:
         """End facilitation: read-only archive, or left open when partners keep in touch."""
+
+    async def find_sent(self, channel_id: int, draft: Draft, since: datetime) -> int | None:
+        """A message of the bot's in the channel, posted since ``since``, that reads as
+        ``draft`` does: how a send that may have reached Discord is found again."""
+
+    async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
+        """The same, in the bot's direct messages with a member."""
+
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        """Take a member out of a space (their overwrite, or their thread membership)."""
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         """Messages posted in a space after the given one, oldest first (bot's own excluded)."""

@@ -7,6 +7,7 @@ offline simulation, the benchmarks and the tests all make one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -151,6 +152,7 @@ class Coalesced:
         self._work = work
         self._lock = asyncio.Lock()
         self._next: asyncio.Task[None] | None = None
+        self._running: asyncio.Task[None] | None = None
 
     async def __call__(self) -> None:
         if self._next is None or self._next.done():
@@ -161,8 +163,20 @@ class Coalesced:
 
     async def _run(self) -> None:
         async with self._lock:
-            self._next = None  # from here on, a new caller needs a run after this one
-            await self._work()
+            self._running, self._next = self._next, None  # a new caller needs a later run
+            try:
+                await self._work()
+            finally:
+                self._running = None
+
+    async def stop(self) -> None:
+        """Cancel the run in progress and any waiting one (at shutdown): work is marked
+        done only once it succeeded, so a cancelled run is simply resumed next time."""
+        for task in (self._next, self._running):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.clock import Clock
 from bot.content import TopicBank
@@ -18,6 +18,7 @@ from bot.services.errors import UserFacingError
 from bot.store import Scheduled, Store
 from bot.store.models import Round, RoundState
 
+MAX_START_AHEAD = timedelta(days=730)  # rounds are planned months ahead, not decades
 ROUND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$")
 
 _STATE_WORDS = {
@@ -68,6 +69,11 @@ class RoundService:
         if starts_on < today:
             raise UserFacingError(
                 f"The start date {format_local_date(starts_on)} has already passed."
+            )
+        if starts_on > today + MAX_START_AHEAD:
+            raise UserFacingError(
+                f"A round starts within two years; {format_local_date(starts_on)} is further "
+                f"ahead than {format_local_date(today + MAX_START_AHEAD)}."
             )
         if weeks is not None and not 4 <= weeks <= 52:
             raise UserFacingError("A round lasts between 4 and 52 weeks.")

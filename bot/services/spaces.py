@@ -77,10 +77,21 @@ class SpaceService:
         if partnership is None or partnership.channel_id is None:
             return False
         kind = await self._existing_kind(partnership.round_id)
-        keep_open = all(m.end_choice == "keep_in_touch" for m in partnership.members)
         await self._port.close_space(
-            partnership.channel_id, kind, partnership.member_ids, keep_open
+            partnership.channel_id,
+            kind,
+            partnership.current_member_ids,
+            partnership.stays_open,
         )
+        return True
+
+    async def remove(self, partnership_id: int, member_id: int) -> bool:
+        """Take a partner who left out of the space; False when there is no space."""
+        partnership = await self._store.partnerships.get(partnership_id)
+        if partnership is None or partnership.channel_id is None:
+            return False
+        kind = await self._existing_kind(partnership.round_id)
+        await self._port.remove_member(partnership.channel_id, kind, member_id)
         return True
 
     async def _positions(self, round_: Round, partnership_id: int) -> dict[int, int]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from bot.clock import Clock
+from bot.content import TOPIC_SUMMARY_LIMIT, TOPIC_TITLE_LIMIT
 from bot.domain.calendar import format_local_date
 from bot.services.calendar import CalendarPlanner
 from bot.services.changes import Changes
@@ -13,6 +15,12 @@ from bot.services.errors import UserFacingError
 from bot.services.rounds import RoundService
 from bot.store import Store
 from bot.store.models import Round, RoundState, RoundTopic
+
+TITLE_LIMIT = TOPIC_TITLE_LIMIT
+SUMMARY_LIMIT = TOPIC_SUMMARY_LIMIT
+# The embed's description holds the text, the questions, the hashtags and a link to the
+# cohort thread: the text and questions together get this much of Discord's 4,096.
+BODY_BUDGET = 3600
 
 
 class TopicService:
@@ -51,6 +59,7 @@ class TopicService:
     ) -> RoundTopic:
         round_ = await self._editable_round()
         self._check_date(round_, due_on)
+        _check_lengths(title, summary, body, ())
         topics = await self._store.topics.for_round(round_.id)
         slug = _slug(title)
         if any(t.slug == slug for t in topics):
@@ -78,11 +87,14 @@ class TopicService:
         body: str | None,
     ) -> RoundTopic:
         topic = await self._topic(position)
+        title, summary, body = (
+            (title or topic.title),
+            (summary or topic.summary),
+            (body or topic.body),
+        )
+        _check_lengths(title, summary, body, topic.prompts)
         await self._store.topics.edit(
-            topic.id,
-            title=(title or topic.title).strip(),
-            summary=(summary or topic.summary).strip(),
-            body=(body or topic.body).strip(),
+            topic.id, title=title.strip(), summary=summary.strip(), body=body.strip()
         )
         await self._changed(actor, "topic.edit", topic)
         return await self._reload(topic)
@@ -107,6 +119,10 @@ class TopicService:
         spaces = await self._calendar.post_topic_now(round_, topic)
         await self._changed(actor, "topic.post_now", topic)
         return topic, spaces
+
+    async def check_new_date(self, due_on: date) -> None:
+        """Refuse a day no new topic can have, before anyone types the topic."""
+        self._check_date(await self._editable_round(), due_on)
 
     async def _topic(self, position: int) -> RoundTopic:
         for topic in await self._store.topics.for_round((await self._editable_round()).id):
@@ -139,6 +155,25 @@ class TopicService:
         self._changes.round(topic.round_id)
         await self._store.coordination.audit(
             actor, action, {"topic": topic.position, "title": topic.title}, self._clock.now()
+        )
+
+
+def _check_lengths(title: str, summary: str, body: str, prompts: Sequence[str]) -> None:
+    """A topic fits its embed whole (see :func:`bot.posts.topics.topic_embed`): refused at
+    the door with the limit, never cut on the way out."""
+    for what, text, limit in (
+        ("title", title, TITLE_LIMIT),
+        ("summary", summary, SUMMARY_LIMIT),
+    ):
+        if len(text.strip()) > limit:
+            raise UserFacingError(
+                f"The {what} is {len(text.strip())} characters; please keep it to {limit}."
+            )
+    room = BODY_BUDGET - sum(len(prompt) + 3 for prompt in prompts)
+    if len(body.strip()) > room:
+        with_prompts = " alongside its questions" if prompts else ""
+        raise UserFacingError(
+            f"The text is {len(body.strip())} characters; {room} fit{with_prompts}."
         )
 
 

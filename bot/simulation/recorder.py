@@ -190,6 +190,26 @@ class RecordingDiscord:
     async def send_to_coordinators(self, draft: Draft, nonce: str) -> int:
         return await self.send(self.coordinators_channel, draft, nonce)
 
+    async def program_channel(self, which: Literal["coordinators", "announcements"]) -> int:
+        if which == "coordinators":
+            return self.coordinators_channel
+        return self.announcements_channel
+
+    async def find_sent(self, channel_id: int, draft: Draft, since: datetime) -> int | None:
+        channel = self.channels.get(channel_id)
+        found = [
+            self.messages[i]
+            for i in (channel.message_ids if channel else [])
+            if self.messages[i].author_id == BOT_ID
+            and self.messages[i].draft == draft
+            and self.messages[i].at >= since
+        ]
+        return found[0].id if found else None
+
+    async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
+        channel_id = self._dm_channels.get(user_id)
+        return None if channel_id is None else await self.find_sent(channel_id, draft, since)
+
     async def send_announcement(self, draft: Draft, nonce: str) -> int:
         return await self.send(self.announcements_channel, draft, nonce)
 
@@ -209,6 +229,10 @@ class RecordingDiscord:
             return
         channel.state = "kept_open" if keep_open else "archived"
         self._emit(f"space_{channel.state}", f"#{channel.name} ({kind})", space_id)
+
+    async def remove_member(self, space_id: int, kind: SpaceKind, member_id: int) -> None:
+        channel = self.channels[space_id]
+        channel.members = tuple(m for m in channel.members if m != member_id)
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         channel = self.channels.get(space_id)

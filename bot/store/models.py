@@ -70,6 +70,17 @@ class Partnership(_Row):
     def member_ids(self) -> tuple[int, ...]:
         return tuple(member.participant_id for member in self.members)
 
+    @property
+    def current_member_ids(self) -> tuple[int, ...]:
+        """The partners who have not left."""
+        return tuple(m.participant_id for m in self.members if m.left_at is None)
+
+    @property
+    def stays_open(self) -> bool:
+        """Whether the space stays open after the round: every current partner chose to
+        keep in touch."""
+        return all(m.end_choice == "keep_in_touch" for m in self.members if m.left_at is None)
+
 
 class SpaceContainer(_Row):
     round_id: int

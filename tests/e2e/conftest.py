@@ -6,6 +6,7 @@ import pytest
 import pytest_asyncio
 
 from bot.clock import ManualClock
+from bot.discord_adapter import required_permissions
 from tests.e2e.harness import COORDINATOR_ROLE, MANAGE_MESSAGES, Iln
 from tests.emulator import DiscordEmulator
 from tests.emulator.state import discord_time
@@ -32,6 +33,8 @@ async def make_iln(
 
     async def make(config: dict[str, Any] | None = None, **emulator_options: Any) -> Iln:
         emulator = await emulator_factory(**emulator_options)
+        # The bot is installed with exactly the permissions the README asks for, no more.
+        await emulator.driver.set_role_permissions(emulator.bot_role, required_permissions().value)
         # The server has its coordinator role before the bot is installed.
         await emulator.driver.create_role(COORDINATOR_ROLE, permissions=MANAGE_MESSAGES)
         database = tmp_path / f"iln-{len(made)}.sqlite3"

@@ -91,7 +91,7 @@ async def test_near_the_channel_limit_spaces_are_private_threads(
     for number in range(485):  # a busy server: 500 channels is Discord's limit
         await iln.driver.create_channel(f"existing-{number}")
     await iln.start()
-    _, members = await confirmed_round(iln, crowd(16))
+    cora, members = await confirmed_round(iln, crowd(16))
     await iln.program.rounds.start(0)
     await iln.run_due()
     threads = [t for t in iln.driver.threads() if t.name.startswith("person")]
@@ -101,6 +101,8 @@ async def test_near_the_channel_limit_spaces_are_private_threads(
     partners = [m for m in members.values() if iln.driver.can_view(m, first)]
     assert len(partners) == 2
     assert len(iln.driver.pins(first)) == 1
+    # The coordinators' alerts link to these spaces, so coordinators can open them all.
+    assert all(iln.driver.can_view(cora, thread) for thread in threads)
 
 
 async def test_a_partner_leaving_alerts_coordinators(iln: Iln) -> None:
@@ -141,3 +143,39 @@ async def test_coordinators_manage_topics(iln: Iln) -> None:
     partner = next(iter(members.values()))
     refused = await reply(iln, partner, "topic post-now", channel=space, number=4)
     assert "Only members with the **ILN Coordinators** role" in refused.content
+
+
+async def test_a_partner_who_leaves_and_rejoins_no_longer_sees_the_space(iln: Iln) -> None:
+    _, members = await confirmed_round(iln, crowd(4))
+    await iln.program.rounds.start(0)
+    await iln.run_due()
+    leaver, stayer = members["Person000"], members["Person001"]
+    [space] = [c for c in iln.driver.channels(type=0) if iln.driver.can_view(leaver, c)
+               and c.name.startswith("person")]  # fmt: skip
+    await iln.driver.remove_member(leaver)
+    await iln.driver.wait_for(lambda: not any(o.id == leaver.id for o in space.overwrites.values()))
+    world = iln.emulator.world
+    back = world.add_member(iln.driver.guild, leaver.user, [])
+    assert not iln.driver.can_view(back, space)
+    assert iln.driver.can_view(stayer, space)
+
+
+async def test_the_space_of_a_pair_that_lost_a_partner_closes_with_the_round(iln: Iln) -> None:
+    cora, members = await confirmed_round(iln, crowd(4))
+    await iln.program.rounds.start(0)
+    await iln.run_due()
+    leaver, stayer = members["Person000"], members["Person001"]
+    [space] = [c for c in iln.driver.channels(type=0) if iln.driver.can_view(leaver, c)
+               and c.name.startswith("person")]  # fmt: skip
+    await iln.driver.remove_member(leaver)
+    await iln.driver.wait_for(
+        lambda: iln.driver.messages(iln.driver.channel("iln-coordinators")), timeout=3
+    )
+    await reply(iln, cora, "round end")
+    await iln.run_due()
+    closing = [m for m in iln.driver.messages(space) if "comes to an end" in m.content]
+    assert len(closing) == 1 and [u.id for u in closing[0].mentions] == [stayer.id]
+    assert iln.driver.can_view(stayer, space)
+    assert not iln.driver.permissions(stayer, space) & P.SEND_MESSAGES  # archived
+    [partnership] = await iln.program.store.partnerships.for_member(stayer.id)
+    assert partnership.state == "ended"

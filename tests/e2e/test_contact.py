@@ -645,3 +645,14 @@ async def test_pair_health_lists_the_pairs_most_at_risk_first(iln: Iln) -> None:
     assert first_by_name.endswith("ada-and-bo (ok, 0.12)")
     with pytest.raises(DriverError):  # hidden from partners
         await driver.invoke_slash(m["Ada"], "pair health", {}, channel=ada_bo)
+
+
+async def test_a_message_that_mentions_the_bot_is_counted_and_never_parsed(
+    iln: Iln, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot has no prefix commands, so no word of a message reaches the log."""
+    _, m = await running_round(iln)
+    space = iln.driver.channel("ada-and-bo")
+    await say(iln, m["Ada"], space, f"<@{iln.driver.bot.id}> secretword is what I think")
+    assert "secretword" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -98,3 +98,58 @@ async def test_a_resend_after_a_lost_answer_is_dropped_by_the_nonce(iln: Iln) ->
     posts = iln.driver.requests("POST", "/channels/{channel_id}/messages")
     resends = [p for p in posts if (p.body or {}).get("nonce") == nonce_for(intro.key)]
     assert len(resends) == 2
+
+
+async def test_a_post_discord_took_before_a_day_long_outage_is_found_not_sent_again(
+    iln: Iln,
+) -> None:
+    """Discord took the intro, the bot died before recording it and stayed down for a day:
+    far longer than Discord keeps nonces, so only looking first prevents a second intro."""
+    await confirmed_round(iln, crowd(2))
+    await iln.program.rounds.start(0)
+    await iln.run_due()
+    [space] = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
+    [intro] = await iln.program.store.outbox.by_kind("intro")
+    async with iln.program.store.db.transaction() as tx:
+        await tx.execute("UPDATE outbox SET sent_at = NULL WHERE key = ?", (intro.key,))
+    await iln.stop()
+    iln.clock.set(iln.clock.now() + timedelta(days=1))
+    await iln.start()
+    await iln.run_due()
+    assert len([m for m in iln.driver.messages(space) if m.pinned]) == 1
+    posts = iln.driver.requests("POST", "/channels/{channel_id}/messages")
+    assert len([p for p in posts if (p.body or {}).get("nonce") == nonce_for(intro.key)]) == 1
+    found = await iln.program.store.outbox.get(intro.key)
+    assert found is not None and found.sent_at is not None and found.message_id is not None
+
+
+async def test_a_post_tried_before_an_outage_that_never_reached_discord_is_sent_once(
+    iln: Iln,
+) -> None:
+    await confirmed_round(iln, crowd(2))
+    await iln.program.rounds.start(0)
+    iln.emulator.faults.fail_next("POST", "/channels/{channel_id}/messages", status=503, count=50)
+    await iln.run_due()  # the space opens; its intro is tried and fails
+    iln.emulator.faults.clear()
+    [space] = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
+    assert iln.driver.messages(space) == []
+    await iln.advance(timedelta(days=1), step=timedelta(hours=6))
+    assert len([m for m in iln.driver.messages(space) if m.pinned]) == 1
+    assert repeated_bot_posts(iln) == []
+
+
+async def test_scheduler_ticks_during_round_start_open_each_space_once(iln: Iln) -> None:
+    """The waker's ticks and /round start's own run all go through one coalescing run."""
+    cora, _ = await confirmed_round(iln, crowd(8))
+    iln.emulator.faults.delay(CREATE_CHANNEL, 0.05, method="POST")
+    started = await iln.driver.invoke_slash(cora, "round start", {})
+    ticks = [asyncio.create_task(iln.run_due()) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    ticks += [asyncio.create_task(iln.run_due()) for _ in range(3)]
+    await asyncio.gather(*ticks)
+    answer = await started.message(timeout=10)
+    assert "4 private spaces ready" in answer.content
+    spaces = Counter(c.name for c in iln.driver.channels(type=0) if c.name.startswith("person"))
+    assert len(spaces) == 4 and set(spaces.values()) == {1}
+    assert Counter(c.name for c in iln.driver.channels(type=4)) == Counter({"2027A partners": 1})
+    assert repeated_bot_posts(iln) == []

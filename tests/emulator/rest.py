@@ -268,7 +268,8 @@ async def active_threads(ctx: Context) -> Result:
         for t in threads
         if ctx.bot.id in t.thread_members
     ]
-    return 200, {"threads": [t.payload() for t in threads], "members": members}
+    # The spec requires has_more here too (the docs list only threads and members).
+    return 200, {"threads": [t.payload() for t in threads], "members": members, "has_more": False}
 
 
 def _parse_overwrites(ctx: Context, guild: Guild, raw: Any) -> list[Overwrite]:

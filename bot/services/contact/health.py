@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from bot.domain.contact import (
     risk_label,
     risk_score,
 )
+from bot.domain.spreadsheet import csv_text
 from bot.services.contact._shared import round_view, started_at
 from bot.services.contact.recording import ContactLog
 from bot.services.errors import UserFacingError
@@ -194,27 +193,26 @@ def sort_health(rows: list[PairHealth], sort: HealthSort = "risk") -> list[PairH
 
 def health_csv(rows: Sequence[PairHealth]) -> str:
     """``/pair health`` as CSV, for when there are more pairs than an embed holds."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEALTH_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
+    return csv_text(
+        HEALTH_COLUMNS,
+        [
+            (
                 row.name,
                 row.state,
                 "; ".join(row.members),
-                f"{row.risk:.2f}",
+                round(row.risk, 2),
                 row.label,
-                row.last_contact.isoformat() if row.last_contact else "",
-                "" if row.days_since_contact is None else row.days_since_contact,
-                f"{row.contacts_per_fortnight:.2f}",
+                row.last_contact,
+                row.days_since_contact,
+                round(row.contacts_per_fortnight, 2),
                 row.nudges,
-                "yes" if row.escalated else "no",
+                row.escalated,
                 row.away,
                 "; ".join(row.checkins),
-            ]
-        )
-    return out.getvalue()
+            )
+            for row in rows
+        ],
+    )
 
 
 def _latest_checkins(
