@@ -621,11 +621,9 @@ class DiscordAdapter:
     # Kept apart from the methods above so the two can change independently.
 
     _desk_forum_id: int | None = None
-    _desk_settings: DeskSettings | None = None
 
     async def prepare_community(self, desks: DeskSettings, program_tag: str) -> None:
         """Create the desk forum when missing (called at start-up after prepare_guild)."""
-        self._desk_settings = desks
         existing = discord.utils.get(self.guild.forums, name=desks.forum)
         if existing is None:
             log.info("creating forum #%s", desks.forum)

@@ -4,15 +4,13 @@ caption, never a copy of the photo."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar, Literal
 
 from bot.posts._text import hashtags
-from bot.posts.base import AnnouncementsTarget, Post, Receipt, RenderContext, ThreadTarget
+from bot.posts.base import AnnouncementsTarget, Post, RenderContext, ThreadTarget
 from bot.services.ports import ButtonSpec, Draft
-from bot.store.effects import Effect
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,3 @@ class DeskFeature(Post):
             ),
             mention_ids=(desk.author_id,),
         )
-
-    def effects(self, receipt: Receipt, now: datetime) -> Sequence[Effect]:
-        return ()

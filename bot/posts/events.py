@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
@@ -285,9 +284,7 @@ class EventReminder(_EventPost):
 
     async def render(self, context: RenderContext) -> Draft | None:
         drafts = await self.drafts(context)
-        if not drafts:
-            return None
-        return replace(drafts[0])
+        return drafts[0] if drafts else None
 
 
 def _groups(members: Sequence[int], size: int) -> list[list[int]]:
