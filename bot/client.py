@@ -32,6 +32,8 @@ def bot_intents() -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.members = True
+    # Live discussions: Discord's status updates (start, end) and who pressed Interested.
+    intents.guild_scheduled_events = True
     return intents
 
 
@@ -107,6 +109,7 @@ class ILNBot(commands.Bot):
     async def _catch_up(self) -> None:
         if not self._prepared:
             missing = await self.adapter.prepare_guild()
+            await self.adapter.prepare_community(self.config.desks, self.config.hashtags.program)
             await self.program.report_missing_permissions(missing)
             self._prepared = True
             if self._start_waker:

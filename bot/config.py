@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -70,6 +70,35 @@ class ProgramSettings(_Section):
         return value
 
 
+Hashtag = Annotated[str, Field(pattern=r"^#\w{1,59}$")]
+
+
+class EventSettings(_Section):
+    """Live discussions: Discord scheduled events tied to a topic (``/event schedule``)."""
+
+    default_length_minutes: int = Field(default=60, ge=15, le=24 * 60)
+    default_channel: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Voice or stage channel used when /event schedule names none.",
+    )
+
+
+class DeskSettings(_Section):
+    """#welcometomydesk: a forum for photos of members' workspaces, featured by consent."""
+
+    forum: str = Field(default="welcometomydesk", min_length=1, max_length=100)
+    hashtag: Hashtag = "#welcometomydesk"
+    feature_every_days: int = Field(default=14, ge=1, le=90)
+    feature_hour_utc: int = Field(default=14, ge=0, le=23)
+
+
+class HashtagSettings(_Section):
+    """The program's own tag, shown wherever the program invites sharing."""
+
+    program: Hashtag = "#interlibnet"
+
+
 class Config(BaseSettings):
     """The whole configuration; ``ILN_SECTION__KEY`` environment variables override the file."""
 
@@ -83,6 +112,9 @@ class Config(BaseSettings):
     round: RoundSchedule = RoundSchedule()
     nudges: NudgeRules = NudgeRules()
     matching: MatchSettings = MatchSettings()
+    events: EventSettings = EventSettings()
+    desks: DeskSettings = DeskSettings()
+    hashtags: HashtagSettings = HashtagSettings()
 
     @classmethod
     def settings_customise_sources(

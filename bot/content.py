@@ -49,6 +49,7 @@ TOPIC_BODY_LIMIT = 1200
 TOPIC_PROMPT_LIMIT = 300
 TOPIC_MIN_PROMPTS = 3
 TOPIC_MAX_PROMPTS = 6
+TOPIC_MAX_HASHTAGS = 5
 
 _TOPIC_FILE = re.compile(r"^(?P<position>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.toml$")
 
@@ -280,6 +281,7 @@ def load_messages(path: Path) -> Messages:
 
 # --------------------------------------------------------------------------- topics
 
+Hashtag = Annotated[str, StringConstraints(pattern=r"^#\w+$", max_length=60)]
 Prompt = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TOPIC_PROMPT_LIMIT)
 ]
@@ -296,17 +298,28 @@ class Topic(BaseModel):
     summary: str = Field(min_length=1, max_length=TOPIC_SUMMARY_LIMIT)
     body: str = Field(min_length=1, max_length=TOPIC_BODY_LIMIT)
     prompts: tuple[Prompt, ...] = Field(min_length=TOPIC_MIN_PROMPTS, max_length=TOPIC_MAX_PROMPTS)
-    hashtag: str | None = Field(default=None, pattern=r"^#\w+$", max_length=60)
+    hashtags: tuple[Hashtag, ...] = Field(default=(), max_length=TOPIC_MAX_HASHTAGS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_hashtag_is_a_list_of_one(cls, data: Any) -> Any:
+        """Older files say ``hashtag = "#tag"``; it means ``hashtags = ["#tag"]``."""
+        if isinstance(data, dict) and "hashtag" in data:
+            if "hashtags" in data:
+                raise ValueError("give either hashtag or hashtags, not both")
+            data = {**data, "hashtags": [data["hashtag"]]}
+            del data["hashtag"]
+        return data
 
     def description(self) -> str:
-        """Markdown for an embed description or forum post: body, prompts, hashtag.
+        """Markdown for an embed description or forum post: body, prompts, hashtags.
 
         With the field limits above this is at most about 3,100 characters, well inside
         Discord's 4,096 for an embed description.
         """
         parts = [self.body, "\n".join(f"- {prompt}" for prompt in self.prompts)]
-        if self.hashtag:
-            parts.append(self.hashtag)
+        if self.hashtags:
+            parts.append(" ".join(self.hashtags))
         return "\n\n".join(parts)
 
 

@@ -12,9 +12,19 @@ from typing import Any, Literal, TypeVar
 import aiohttp
 import discord
 
-from bot.config import DiscordSettings
+from bot.config import DeskSettings, DiscordSettings
 from bot.pacing import Pacer
-from bot.services.ports import DirectMessagesClosed, DiscordError, Draft, SeenMessage, SpaceKind
+from bot.services.ports import (
+    DirectMessagesClosed,
+    DiscordError,
+    Draft,
+    EventChannel,
+    EventSpec,
+    EventState,
+    ForumPost,
+    SeenMessage,
+    SpaceKind,
+)
 from bot.ui import view_of
 
 log = logging.getLogger(__name__)
@@ -72,6 +82,8 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
     "attach_files": "attach the matching preview as a CSV file",
     "read_message_history": "catch up on contact missed while the bot was offline",
     "pin_messages": "pin each partnership's introduction",
+    "create_events": "schedule live discussions as server events",
+    "connect": "hold live discussions in a voice channel",
 }
 
 SPACE_MEMBER_PERMISSIONS = discord.PermissionOverwrite(
@@ -608,6 +620,170 @@ class DiscordAdapter:
             raise DiscordError(message, transient=transient, fixable=at_a_limit) from error
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise DiscordError(f"connection problem: {error!r}", transient=True) from error
+
+    # Live discussions and #welcometomydesk (issue 14) ---------------------------------------
+    # Kept apart from the methods above so the two can change independently.
+
+    _desk_forum_id: int | None = None
+
+    async def prepare_community(self, desks: DeskSettings, program_tag: str) -> None:
+        """Create the desk forum when missing (called at start-up after prepare_guild)."""
+        existing = discord.utils.get(self.guild.forums, name=desks.forum)
+        if existing is None:
+            log.info("creating forum #%s", desks.forum)
+            topic = (
+                "Share a photo of your workspace, whether a busy service desk or a kitchen "
+                f"table. {desks.hashtag} {program_tag}"
+            )
+            existing = await self._create(
+                f"forum #{desks.forum}",
+                lambda: self.guild.create_forum(desks.forum, topic=topic),
+                lambda: self._fetch_channel(discord.ForumChannel, name=desks.forum),
+            )
+        self._desk_forum_id = existing.id
+
+    async def desk_forum(self) -> int:
+        if self._desk_forum_id is None:
+            raise DiscordError("the desk forum is not set up yet", transient=True)
+        return self._desk_forum_id
+
+    async def desk_posts(self) -> list[ForumPost]:
+        forum = self.guild.get_channel(await self.desk_forum())
+        if not isinstance(forum, discord.ForumChannel):
+            return []
+        return [
+            ForumPost(
+                thread.id,
+                thread.owner_id,
+                thread.created_at or discord.utils.snowflake_time(thread.id),
+            )
+            for thread in forum.threads
+            if thread.owner_id is not None
+        ]
+
+    async def event_channels(self) -> list[EventChannel]:
+        guild = self.guild
+        found = []
+        for channel in guild.channels:
+            if isinstance(channel, discord.StageChannel):
+                kind: Literal["voice", "stage"] = "stage"
+                needs = STAGE_EVENT_PERMISSIONS
+            elif isinstance(channel, discord.VoiceChannel):
+                kind, needs = "voice", VOICE_EVENT_PERMISSIONS
+            else:
+                continue
+            held = channel.permissions_for(guild.me)
+            missing = tuple(label for name, label in needs if not getattr(held, name))
+            found.append(EventChannel(channel.id, channel.name, kind, missing))
+        return found
+
+    async def missing_event_permissions(self) -> tuple[str, ...]:
+        held = self.guild.me.guild_permissions
+        return tuple(label for name, label in EXTERNAL_EVENT_PERMISSIONS if not getattr(held, name))
+
+    async def ensure_scheduled_event(self, spec: EventSpec) -> int:
+        guild = self.guild
+        existing = await self._events_marked(spec.marker)
+        if existing:  # created before a restart or a retried request: adopt it
+            return existing[0].id
+        options: dict[str, Any] = {
+            "name": spec.name,
+            "description": spec.description,
+            "start_time": spec.starts_at,
+            "end_time": spec.ends_at,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        if spec.kind == "external":
+            options.update(entity_type=discord.EntityType.external, location=spec.location)
+        else:
+            channel = guild.get_channel(spec.channel_id or 0)
+            if not isinstance(channel, discord.VoiceChannel | discord.StageChannel):
+                raise DiscordError(f"channel {spec.channel_id} is gone", transient=False)
+            entity = (
+                discord.EntityType.stage_instance
+                if spec.kind == "stage"
+                else discord.EntityType.voice
+            )
+            options.update(entity_type=entity, channel=channel)
+        created = await self._create(
+            "a scheduled event",
+            lambda: guild.create_scheduled_event(**options),
+            lambda: self._first_event_marked(spec.marker),
+        )
+        return int(created.id)
+
+    async def edit_scheduled_event(self, event_id: int, spec: EventSpec) -> None:
+        event = await self._call(lambda: self.guild.fetch_scheduled_event(event_id))
+        if event.status is not discord.EventStatus.scheduled:
+            return
+        if event.start_time == spec.starts_at and event.end_time == spec.ends_at:
+            return  # already so (a retry after Discord applied it)
+        await self._call(
+            lambda: event.edit(name=spec.name, start_time=spec.starts_at, end_time=spec.ends_at)
+        )
+
+    async def cancel_scheduled_event(self, event_id: int) -> None:
+        try:
+            event = await self._call(lambda: self.guild.fetch_scheduled_event(event_id))
+        except DiscordError as error:
+            if isinstance(error.__cause__, discord.NotFound):
+                return  # deleted on Discord already
+            raise
+        if event.status is discord.EventStatus.scheduled:
+            await self._call(event.cancel)
+
+    async def scheduled_event_state(self, event_id: int) -> EventState | None:
+        try:
+            event = await self._call(lambda: self.guild.fetch_scheduled_event(event_id))
+        except DiscordError as error:
+            if isinstance(error.__cause__, discord.NotFound):
+                return None
+            raise
+        return EVENT_STATES[event.status]
+
+    async def interested(self, event_id: int) -> list[int]:
+        event = self.guild.get_scheduled_event(event_id)
+        if event is None:
+            event = await self._call(lambda: self.guild.fetch_scheduled_event(event_id))
+        await self._pacer.slot()
+        try:
+            return [user.id async for user in event.users(limit=None)]
+        except discord.HTTPException as error:
+            raise DiscordError(
+                f"HTTP {error.status} reading who is interested", transient=error.status >= 500
+            ) from error
+
+    async def _first_event_marked(self, marker: str) -> discord.ScheduledEvent | None:
+        marked = await self._events_marked(marker)
+        return marked[0] if marked else None
+
+    async def _events_marked(self, marker: str) -> list[discord.ScheduledEvent]:
+        events = await self._call(lambda: self.guild.fetch_scheduled_events())
+        return sorted(
+            (e for e in events if (e.description or "").endswith(marker)), key=lambda e: e.id
+        )
+
+
+# What Discord's Guild Scheduled Event page requires to create an event, per entity type.
+VOICE_EVENT_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("connect", "Connect"),
+    ("create_events", "Create Events"),
+)
+STAGE_EVENT_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("manage_channels", "Manage Channels"),
+    ("mute_members", "Mute Members"),
+    ("move_members", "Move Members"),
+    ("create_events", "Create Events"),
+)
+EXTERNAL_EVENT_PERMISSIONS = (("create_events", "Create Events"),)
+EVENT_STATES: dict[discord.EventStatus, EventState] = {
+    discord.EventStatus.scheduled: "scheduled",
+    discord.EventStatus.active: "active",
+    discord.EventStatus.completed: "completed",
+    discord.EventStatus.canceled: "cancelled",
+}
 
 
 def _reads_as(message: discord.Message, draft: Draft) -> bool:

@@ -36,7 +36,11 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         """Show the current discussion topic and its cohort-wide thread."""
         program = program_of(interaction)
         topic = await program.topics.current()
-        embed = discord.Embed.from_dict(topic_embed(topic))
+        config = program.config
+        desk = await program.port.desk_forum() if config.desks.hashtag in topic.hashtags else None
+        embed = discord.Embed.from_dict(
+            topic_embed(topic, program_tag=config.hashtags.program, desk_forum=desk)
+        )
         if topic.cohort_thread_id:
             link = program.port.channel_link(topic.cohort_thread_id)
             embed.add_field(name="Cohort discussion", value=f"Everyone is talking here: {link}")

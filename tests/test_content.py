@@ -290,7 +290,7 @@ def test_topic_fields_within_limits(topics: TopicBank) -> None:
         assert len(topic.body) <= 1200, topic.slug
         assert 3 <= len(topic.prompts) <= 6, topic.slug
         assert all(len(prompt) <= 300 for prompt in topic.prompts), topic.slug
-        assert topic.hashtag is None or topic.hashtag.startswith("#")
+        assert all(tag.startswith("#") for tag in topic.hashtags)
 
 
 def test_topics_fit_one_discord_embed(topics: TopicBank) -> None:

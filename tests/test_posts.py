@@ -21,6 +21,7 @@ from bot.posts import (
     ForumTarget,
     Post,
     SpaceTarget,
+    ThreadTarget,
     Work,
     kinds,
     limits,
@@ -29,6 +30,8 @@ from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
+from bot.posts.desks import DeskFeature, DeskWelcome
+from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
@@ -37,7 +40,7 @@ from bot.posts.topics import CohortThread, TopicPost
 from bot.services.ports import Draft
 from bot.services.program import Program
 from bot.simulation.recorder import RecordingDiscord
-from bot.store import Store
+from bot.store import Scheduled, Store
 
 START = date(2027, 3, 1)
 LONG = "Maximiliana Wilhelmina Anastasia de la Fuente-Oyelaran " * 4
@@ -52,6 +55,9 @@ class World:
     topic_id: int
     away_id: int
     space: SpaceTarget
+    event_id: int
+    event_start: datetime
+    desk_thread: int
 
 
 def application(discord_id: int, name: str, country: str, zone: str) -> Application:
@@ -102,7 +108,39 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         )
         await store.activity.answer_checkin(pid, ANA, 1, "not_working", "c" * 1000, clock.now())
         topic = (await store.topics.for_round(round_.id))[0]
-        yield World(program, round_.id, pid, topic.id, away.id, SpaceTarget(channel_id=space))
+        event = await store.events.create(
+            round_id=round_.id,
+            topic_id=topic.id,
+            starts_at=clock.now() + timedelta(days=2),
+            ends_at=clock.now() + timedelta(days=2, hours=24),
+            place_kind="external",
+            channel_id=None,
+            location="https://meet.example.org/" + "x" * 70,
+            actor=0,
+            now=clock.now(),
+            queue=lambda e: [],
+        )
+        sync = SyncEvent(event_id=event.id, revision=1, change="scheduled")
+        await store.outbox.enqueue([Scheduled(sync, clock.now())], clock.now())
+        await program.dispatcher.deliver_due()
+        stored = await store.events.get(event.id)
+        assert stored is not None and stored.discord_event_id is not None
+        for member in range(1, 121):  # more than one message can mention
+            port.mark_interested(stored.discord_event_id, 10**17 + member)
+        desk = port.open_desk_post(ANA, clock.now())
+        await store.desks.add(desk, ANA, clock.now(), [])
+        await store.desks.consent(desk, "c" * 200, clock.now())
+        yield World(
+            program,
+            round_.id,
+            pid,
+            topic.id,
+            away.id,
+            SpaceTarget(channel_id=space),
+            event.id,
+            event.starts_at,
+            desk,
+        )
     finally:
         await store.close()
 
@@ -166,6 +204,13 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     ),
     PartnerLeft: lambda w: PartnerLeft(partnership_id=w.partnership_id, member_id=BO),
     RemoveFromSpace: lambda w: RemoveFromSpace(partnership_id=w.partnership_id, member_id=BO),
+    SyncEvent: lambda w: SyncEvent(event_id=w.event_id, revision=1, change="scheduled"),
+    EventNote: lambda w: EventNote(event_id=w.event_id, note="scheduled", place="announcements"),
+    EventReminder: lambda w: EventReminder(
+        event_id=w.event_id, window="day", starts_at=w.event_start
+    ),
+    DeskWelcome: lambda w: DeskWelcome(target=ThreadTarget(thread_id=w.desk_thread), author_id=ANA),
+    DeskFeature: lambda w: DeskFeature(thread_id=w.desk_thread, slot=date(2027, 3, 15)),
 }
 
 

@@ -41,6 +41,15 @@ REQUIRED_KINDS = {
     "space_archived",
     "space_kept_open",
     "unmatched",
+    "event_planned",
+    "event_created",
+    "event_scheduled",
+    "event_reminder_sent",
+    "event_started",
+    "event_ended",
+    "desk_shared",
+    "desk_welcomed",
+    "desk_featured",
 }
 SILENT_ROLES = {"quiet", "quiet_resumes", "one_sided"}
 
@@ -117,6 +126,23 @@ def test_the_sample_round_runs_fast_and_prints_only_json(sample: SampleRun) -> N
 def test_every_kind_of_event_appears(sample: SampleRun) -> None:
     missing = REQUIRED_KINDS - {event.kind for event in sample.events}
     assert not missing
+
+
+def test_live_discussions_are_reminded_once_each_and_desks_featured_once_each(
+    sample: SampleRun,
+) -> None:
+    reminders = [
+        (e.detail.split(" starts ")[0], "tomorrow" in e.detail)
+        for e in sample.of("event_reminder_sent")
+    ]
+    assert len(reminders) == len(set(reminders)) >= 3
+    assert len(sample.of("event_started")) == len(sample.of("event_scheduled"))
+    featured = [e.detail.split("'s workspace")[0] for e in sample.of("desk_featured")]
+    assert featured and len(featured) == len(set(featured))
+    consented = {e.detail.split(":")[0] for e in sample.of("desk_consented")}
+    assert {name.split("**: ")[1] for name in featured} <= consented
+    summary = sample.events[-1].detail
+    assert "live discussions: 3 scheduled" in summary and "desks: 6 shared" in summary
 
 
 def test_each_space_gets_one_intro_and_every_topic_once(sample: SampleRun) -> None:

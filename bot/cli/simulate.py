@@ -185,6 +185,11 @@ def _summary_lines(result: SimulationResult, seconds: float) -> list[str]:
         f"coordinator alerts: {sum(summary.alerts.values())} ({_counts(summary.alerts) or 'none'})",
         f"check-in answers: {_counts(summary.checkin_answers) or 'none'}",
         f"partner messages: {summary.partner_messages}",
+        f"live discussions: {summary.events_scheduled} scheduled, "
+        f"{summary.posts['event_reminder_sent']} reminders to {summary.members_reminded} "
+        f"interested members, {summary.posts['event_started']} started, "
+        f"{summary.posts['event_ended']} ended",
+        f"desks: {summary.desks_shared} shared, {summary.posts['desk_featured']} featured",
         f"spaces closed: {summary.kept_open} kept open, {summary.archived} archived",
         f"wall time: {seconds:.1f} s for {summary.wakeups} wake-ups",
     ]

@@ -23,11 +23,14 @@ from bot.posts.base import (
     RenderContext,
     SpaceTarget,
     Target,
+    ThreadTarget,
     Work,
 )
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
+from bot.posts.desks import DeskFeature, DeskWelcome
+from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
@@ -54,7 +57,12 @@ AnyWork = Annotated[
     | CheckinDm
     | CheckinAlert
     | PartnerLeft
-    | RemoveFromSpace,
+    | RemoveFromSpace
+    | SyncEvent
+    | EventNote
+    | EventReminder
+    | DeskWelcome
+    | DeskFeature,
     Field(discriminator="kind"),
 ]
 
@@ -88,6 +96,7 @@ __all__ = [
     "RenderContext",
     "SpaceTarget",
     "Target",
+    "ThreadTarget",
     "Work",
     "kinds",
     "load",

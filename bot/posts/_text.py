@@ -50,3 +50,19 @@ def varied(variants: Sequence[str], series: str, number: int) -> str:
     text twice in a row (picking for every post's key separately often repeats one)."""
     first = variants.index(pick(variants, f"{series}:1"))
     return variants[(first + number - 1) % len(variants)]
+
+
+def discord_time(moment: datetime, style: str = "F") -> str:
+    """A Discord timestamp (``<t:UNIX:F>``): each reader sees it in their own time zone.
+    ``F`` is the long date and time, ``R`` relative ("in 3 days"), ``t`` the short time."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def when(moment: datetime) -> str:
+    """The long date and time, then how far off: ``<t:…:F> (<t:…:R>)``."""
+    return f"{discord_time(moment)} ({discord_time(moment, 'R')})"
+
+
+def hashtags(*groups: Iterable[str]) -> str:
+    """Hashtags from each group in order, each once: ``#welcometomydesk #interlibnet``."""
+    return " ".join(dict.fromkeys(tag for group in groups for tag in group if tag))

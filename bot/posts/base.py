@@ -67,8 +67,20 @@ class DirectTarget(_Frozen):
     fallback_channel_id: int | None = None
 
 
+class ThreadTarget(_Frozen):
+    """A message in an existing public thread or forum post (a cohort thread, a desk post)."""
+
+    to: Literal["thread"] = "thread"
+    thread_id: int
+
+
 Target = Annotated[
-    SpaceTarget | CoordinatorsTarget | AnnouncementsTarget | ForumTarget | DirectTarget,
+    SpaceTarget
+    | CoordinatorsTarget
+    | AnnouncementsTarget
+    | ForumTarget
+    | DirectTarget
+    | ThreadTarget,
     Field(discriminator="to"),
 ]
 

@@ -30,7 +30,14 @@ class MemberChanged:
     member_id: int
 
 
-Change = RoundChanged | PartnershipChanged | MemberChanged
+@dataclass(frozen=True)
+class EventChanged:
+    """A live discussion was scheduled, moved, cancelled, started or ended."""
+
+    event_id: int
+
+
+Change = RoundChanged | PartnershipChanged | MemberChanged | EventChanged
 Listener = Callable[[Change], None]
 
 
@@ -53,6 +60,9 @@ class Changes:
 
     def member(self, member_id: int) -> None:
         self.notify(MemberChanged(member_id))
+
+    def event(self, event_id: int) -> None:
+        self.notify(EventChanged(event_id))
 
     def applied(self, effects: Iterable[Effect]) -> None:
         """What finished work recorded: a space opened or a partnership's state moved."""

@@ -31,6 +31,7 @@ from bot.posts import (
     RenderContext,
     SpaceTarget,
     Target,
+    ThreadTarget,
     Work,
     load,
 )
@@ -100,7 +101,7 @@ class Dispatcher:
                 return found
         port = self._port
         match target:
-            case SpaceTarget(channel_id=channel_id):
+            case SpaceTarget(channel_id=channel_id) | ThreadTarget(thread_id=channel_id):
                 return Receipt(await port.send(channel_id, draft, nonce), channel_id)
             case CoordinatorsTarget():
                 return Receipt(await port.send_to_coordinators(draft, nonce))

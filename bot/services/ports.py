@@ -50,6 +50,45 @@ class SeenMessage:
 SpaceKind = Literal["channel", "thread"]
 
 
+EventPlaceKind = Literal["voice", "stage", "external"]
+EventState = Literal["scheduled", "active", "completed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class EventChannel:
+    """A voice or stage channel a live discussion could be held in; ``missing`` names the
+    permissions the bot lacks there to create the event (empty: it can)."""
+
+    id: int
+    name: str
+    kind: Literal["voice", "stage"]
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A scheduled event as the program wants it on Discord. ``marker`` (in the
+    description) finds an event a retried request may already have made."""
+
+    marker: str
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    kind: EventPlaceKind
+    channel_id: int | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class ForumPost:
+    """A post (thread) someone opened in a forum: who and when, never what."""
+
+    thread_id: int
+    author_id: int
+    at: datetime
+
+
 class DiscordError(Exception):
     """Something Discord refused or failed to do.
 
@@ -125,6 +164,35 @@ class DiscordPort(Protocol):
         """The id of the role that round announcements mention (created when missing)."""
 
     def channel_link(self, channel_id: int) -> str: ...
+
+    # Live discussions and #welcometomydesk ----------------------------------------------
+
+    async def event_channels(self) -> list[EventChannel]:
+        """The server's voice and stage channels, with what the bot lacks in each."""
+
+    async def missing_event_permissions(self) -> tuple[str, ...]:
+        """What the bot lacks at server level to create an event with an external link."""
+
+    async def ensure_scheduled_event(self, spec: EventSpec) -> int:
+        """The event found by ``spec.marker``, or created; its Discord id."""
+
+    async def edit_scheduled_event(self, event_id: int, spec: EventSpec) -> None:
+        """Give a scheduled event new times (and place)."""
+
+    async def cancel_scheduled_event(self, event_id: int) -> None:
+        """Cancel a scheduled event (nothing to do when it is already over or gone)."""
+
+    async def scheduled_event_state(self, event_id: int) -> EventState | None:
+        """The event's status on Discord now; None when it was deleted."""
+
+    async def interested(self, event_id: int) -> list[int]:
+        """Everyone who pressed *Interested* on the event, by user id."""
+
+    async def desk_forum(self) -> int:
+        """The #welcometomydesk forum (created when missing)."""
+
+    async def desk_posts(self) -> list[ForumPost]:
+        """The open posts in the desk forum (to catch up on any made while offline)."""
 
 
 class Disconnected:

@@ -26,7 +26,9 @@ from bot.services.changes import Changes
 from bot.services.checkins import CheckinService
 from bot.services.closing import ClosingService
 from bot.services.contact import ContactLog, ContactPlanner, HealthReport
+from bot.services.desks import DeskFeatures, DeskService
 from bot.services.errors import UserFacingError
+from bot.services.events import EventReminders, EventService
 from bot.services.matching import MatchingService
 from bot.services.membership import Departures
 from bot.services.outbox import Dispatcher
@@ -88,6 +90,10 @@ class Program:
         self.away = AwayService(store, clock, zones, changes)
         self.checkins = CheckinService(store, clock)
         self.reports = ReportService(store, clock, config, self.pair_health)
+        self.events = EventService(store, clock, config, self.rounds, zones, port, changes)
+        self.event_reminders = EventReminders(store, clock, changes)
+        self.desks = DeskService(store, clock, port)
+        self.desk_features = DeskFeatures(store, clock, config.desks)
         render = RenderContext(
             store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
         )
@@ -99,6 +105,8 @@ class Program:
         times = [
             self.calendar.next_due(),
             self.contact_planner.next_due(),
+            self.event_reminders.next_due(),
+            self.desk_features.next_due(),
             await self.store.outbox.next_due_at(),
         ]
         return min((t for t in times if t is not None), default=None)
@@ -110,6 +118,8 @@ class Program:
             now = self.clock.now()
             await self.calendar.plan(now)
             await self.contact_planner.plan(now)
+            await self.event_reminders.plan(now)
+            await self.desk_features.plan(now)
             if not await self.dispatcher.deliver_due():
                 return
         log.warning("work was still falling due after %d passes; the next run goes on", MAX_PASSES)

@@ -94,7 +94,7 @@ class RoundService:
                 body=topic.body,
                 prompts=topic.prompts,
                 due_on=due_on,
-                hashtags=(topic.hashtag,) if topic.hashtag else (),
+                hashtags=topic.hashtags,
             )
         await self._audit(actor_id, "round.create", created)
         return created

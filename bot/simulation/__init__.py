@@ -17,14 +17,25 @@ What the bot posts (one per delivered outbox post; ``partnership`` set when it i
     message, or in the space when the member's DMs are closed), ``nudge_posted``,
     ``coordinator_alerted`` (unanswered nudges, a "not working" check-in, a partner who
     left), ``away_noted``, ``welcome_back_posted``, ``end_reminder_posted``,
-    ``closing_posted``; any other outbox kind ``K`` appears as ``K_posted``.
+    ``closing_posted``; live discussions: ``event_scheduled``, ``event_moved``,
+    ``event_cancelled`` (announcements), ``event_thread_note`` (the same in the topic's
+    thread), ``event_reminder_sent`` (to the members who pressed Interested),
+    ``event_started``, ``event_ended``; desks: ``desk_welcomed`` (the reply with "Feature
+    my desk"), ``desk_featured`` (the fortnight's desk); any other outbox kind ``K``
+    appears under its own name.
 
 What the bot does to the server
     ``space_created``, ``space_archived`` (read-only), ``space_kept_open`` (every partner
-    chose "keep in touch"), ``dm_refused`` (a member does not accept direct messages).
+    chose "keep in touch"), ``dm_refused`` (a member does not accept direct messages),
+    ``event_created`` (the Discord scheduled event).
 
 What partners do (besides messages, which are only counted)
     ``checkin_answered``, ``end_choice``.
+
+What the wider cohort does (:mod:`.community`)
+    ``event_planned`` (a coordinator schedules a topic's live discussion at the hour the
+    program suggests), ``event_interest`` (members press Interested), ``desk_shared``,
+    ``desk_consented`` (the author pressed "Feature my desk").
 
 With ``--json`` the last line has kind ``summary``; a run that does not settle within two
 weeks after the round's end adds ``gave_up``.

@@ -18,13 +18,24 @@ from datetime import datetime
 from typing import Literal
 
 from bot.clock import Clock
-from bot.services.ports import DirectMessagesClosed, Draft, SeenMessage, SpaceKind
+from bot.services.ports import (
+    DirectMessagesClosed,
+    DiscordError,
+    Draft,
+    EventChannel,
+    EventSpec,
+    EventState,
+    ForumPost,
+    SeenMessage,
+    SpaceKind,
+)
 
 GUILD_CHANNEL_LIMIT = 500
 BOT_ID = 1
 FIRST_ID = 1_000
 
-ChannelKind = Literal["category", "text", "forum", "thread", "dm"]
+ChannelKind = Literal["category", "text", "forum", "thread", "dm", "voice"]
+LIVE_CHANNEL = "Live discussions"
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,16 @@ class Channel:
     members: tuple[int, ...] = ()
     state: Literal["open", "archived", "kept_open"] = "open"
     message_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    """A scheduled event on the simulated server, and who pressed Interested."""
+
+    id: int
+    spec: EventSpec
+    state: EventState = "scheduled"
+    interested: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,6 +113,9 @@ class RecordingDiscord:
         self.coordinators_channel = self._create("text", "iln-coordinators")
         self.announcements_channel = self._create("text", "iln-announcements")
         self.forum = self._create("forum", "iln-discussions")
+        self.desk_forum_id = self._create("forum", "welcometomydesk")
+        self.voice_channel = self._create("voice", LIVE_CHANNEL)
+        self.events: dict[int, Event] = {}
 
     # Reading what happened ------------------------------------------------------------------
 
@@ -235,6 +259,74 @@ class RecordingDiscord:
 
     def channel_link(self, channel_id: int) -> str:
         return f"https://discord.com/channels/{self._guild_id}/{channel_id}"
+
+    # Live discussions and desks ----------------------------------------------------------
+
+    async def event_channels(self) -> list[EventChannel]:
+        return [
+            EventChannel(c.id, c.name, "voice") for c in self.channels.values() if c.kind == "voice"
+        ]
+
+    async def missing_event_permissions(self) -> tuple[str, ...]:
+        return ()
+
+    async def ensure_scheduled_event(self, spec: EventSpec) -> int:
+        for event in self.events.values():
+            if event.spec.marker == spec.marker:
+                return event.id
+        event_id = next(self._ids)
+        self.events[event_id] = Event(event_id, spec)
+        self._emit("event_created", f"{spec.name} at {spec.starts_at:%Y-%m-%d %H:%M} UTC", None)
+        return event_id
+
+    async def edit_scheduled_event(self, event_id: int, spec: EventSpec) -> None:
+        self._event(event_id).spec = spec
+
+    async def cancel_scheduled_event(self, event_id: int) -> None:
+        event = self._event(event_id)
+        if event.state == "scheduled":
+            event.state = "cancelled"
+
+    async def scheduled_event_state(self, event_id: int) -> EventState | None:
+        event = self.events.get(event_id)
+        return None if event is None else event.state
+
+    async def interested(self, event_id: int) -> list[int]:
+        return sorted(self._event(event_id).interested)
+
+    async def desk_forum(self) -> int:
+        return self.desk_forum_id
+
+    async def desk_posts(self) -> list[ForumPost]:
+        return [
+            ForumPost(c.id, c.members[0], self.messages[c.message_ids[0]].at)
+            for c in self.channels.values()
+            if c.parent_id == self.desk_forum_id and c.members and c.message_ids
+        ]
+
+    # Scripted members: the events and desks -------------------------------------------------
+
+    def mark_interested(self, event_id: int, member_id: int) -> None:
+        event = self._event(event_id)
+        if member_id not in event.interested:
+            event.interested.append(member_id)
+
+    def set_event_state(self, event_id: int, state: EventState) -> None:
+        """The host starts the event, or Discord ends it when the last person leaves."""
+        self._event(event_id).state = state
+
+    def open_desk_post(self, author_id: int, at: datetime) -> int:
+        """A member opens a post with a photo in the desk forum; the thread's id."""
+        thread_id = self._create(
+            "thread", "my desk", parent_id=self.desk_forum_id, members=(author_id,)
+        )
+        self._store_message(thread_id, author_id, Draft(content="(a photo of a desk)"), at)
+        return thread_id
+
+    def _event(self, event_id: int) -> Event:
+        if event_id not in self.events:
+            raise DiscordError(f"unknown event {event_id}", transient=False)
+        return self.events[event_id]
 
     # Plumbing -------------------------------------------------------------------------------
 

@@ -34,13 +34,24 @@ from bot.domain.applications import (
 )
 from bot.domain.calendar import add_months
 from bot.domain.matching import MatchResult
+from bot.domain.zones import zone as zone_named
 from bot.posts import DirectTarget, Post, Receipt, Work
 from bot.posts.checkins import CheckinPrompt
 from bot.posts.contact import Nudge as NudgePost
+from bot.posts.events import EventNote, EventReminder
 from bot.posts.topics import CohortThread, TopicPost
 from bot.services.errors import UserFacingError
 from bot.services.matching import CsvRejected
 from bot.services.program import Program, ProgramContent
+from bot.simulation.community import (
+    CommunityAction,
+    CommunityScript,
+    ConsentToFeature,
+    EventHappens,
+    MarkInterested,
+    PostDesk,
+    ScheduleEvent,
+)
 from bot.simulation.recorder import RecordingDiscord, TimelineEvent
 from bot.simulation.script import (
     Action,
@@ -65,6 +76,9 @@ GRACE = timedelta(days=14)
 _MENTION = re.compile(r"<@(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&\d+>")
 _ONLY_MENTIONS = re.compile(r"^(?:<@\d+>|,|and|\s)+$")
+_RELATIVE = re.compile(r"\s*\(<t:\d+:R>\)")
+_TIMESTAMP = re.compile(r"<t:(\d+):([A-Za-z])>")
+_CHANNEL = re.compile(r"<#(\d+)>")
 
 
 class SimulationInputError(Exception):
@@ -98,6 +112,9 @@ class Summary:
     alerts: Counter[str] = field(default_factory=Counter)
     checkin_answers: Counter[str] = field(default_factory=Counter)
     partner_messages: int = 0
+    events_scheduled: int = 0
+    members_reminded: int = 0
+    desks_shared: int = 0
     kept_open: int = 0
     archived: int = 0
     wakeups: int = 0
@@ -169,11 +186,14 @@ class Simulation:
         self.summary = Summary()
         self._names: dict[int, str] = {}
         self._messages: list[tuple[datetime, int, Message]] = []
-        self._actions: list[tuple[datetime, int, Action]] = []
+        self._actions: list[tuple[datetime, int, Action | CommunityAction]] = []
         self._order = itertools.count()
         self._spaces: dict[int, int] = {}  # partnership -> its space, once it has one
         self._due: datetime | None = None  # what the program said after the last wake-up
         self._script: PartnerScript | None = None
+        self._community: CommunityScript | None = None
+        self._events: dict[int, int] = {}  # topic position -> its live discussion
+        self._desks: dict[int, int] = {}  # member -> their desk post
         self._round: Round | None = None
         self._port: RecordingDiscord | None = None
         self._program: Program | None = None
@@ -295,6 +315,13 @@ class Simulation:
             )
         for action in self._script.initial_actions(self.clock.now()):
             self._schedule(action)
+        members = sorted({m for p in partnerships for m in p.member_ids})
+        self._community = CommunityScript(self._given.seed, members)
+        topics = await self._store.topics.for_round(round_.id)
+        for community in self._community.initial_actions(
+            self.clock.now(), [t.due_on for t in topics]
+        ):
+            self._schedule(community)
         await self._wake()
 
     async def _until_closed(self) -> None:
@@ -330,7 +357,7 @@ class Simulation:
         None once the round has ended and nothing is left to do."""
         now = self.clock.now()
         due = self._due
-        if due is None and await self._ended():
+        if await self._ended() and await self._settled():
             return None
         candidates = [moment for moment in (due,) if moment is not None]
         if self._actions:
@@ -339,13 +366,18 @@ class Simulation:
             raise SimulationInputError(["the round has nothing left to do but has not ended"])
         return max(min(candidates), now)
 
+    async def _settled(self) -> bool:
+        """Nothing is left of the round: no partner action and no post to deliver (the
+        desk forum's fortnightly feature goes on after a round, so it does not count)."""
+        return not self._actions and await self._store.outbox.next_due_at() is None
+
     async def _ended(self) -> bool:
         round_ = await self._store.rounds.get(self._require_round().id)
         return round_ is not None and round_.state is RoundState.ENDED
 
     # Partners -------------------------------------------------------------------------------
 
-    def _schedule(self, action: Action) -> None:
+    def _schedule(self, action: Action | CommunityAction) -> None:
         if isinstance(action, Message):
             heapq.heappush(self._messages, (action.at, next(self._order), action))
         else:
@@ -366,9 +398,17 @@ class Simulation:
                 heapq.heappop(self._actions)
             await self._perform(head[2])
 
-    async def _perform(self, action: Action) -> None:
+    async def _perform(self, action: Action | CommunityAction) -> None:
         program = self._require_program()
         match action:
+            case (
+                ScheduleEvent()
+                | MarkInterested()
+                | EventHappens()
+                | PostDesk()
+                | ConsentToFeature()
+            ):
+                await self._community_acts(action)
             case Message(at=at, partnership_id=pid, member_id=member):
                 await self._message(pid, member, at)
             case DeclareAway(member_id=member, first_day=first, last_day=last, note=note):
@@ -394,6 +434,74 @@ class Simulation:
                 )
             case OptIntoCheckinDms(member_id=member):
                 await program.checkins.set_dm_opt_in(member, True)
+
+    async def _community_acts(self, action: CommunityAction) -> None:
+        """The cohort beyond the partnerships: live discussions and desks."""
+        program, port = self._require_program(), self._require_port()
+        match action:
+            case ScheduleEvent(topic_position=position):
+                await self._schedule_event(position)
+            case MarkInterested(topic_position=position, member_ids=members):
+                discord_id = await self._discord_event(position)
+                if discord_id is not None:
+                    for member in members:
+                        port.mark_interested(discord_id, member)
+                    self.timeline.add(
+                        "event_interest", f"{len(members)} members pressed Interested"
+                    )
+            case EventHappens(topic_position=position, state=state):
+                discord_id = await self._discord_event(position)
+                if discord_id is not None:
+                    port.set_event_state(discord_id, state)
+                    await program.events.discord_status(discord_id, state)
+            case PostDesk(at=at, member_id=member):
+                thread = self._desks[member] = port.open_desk_post(member, at)
+                await program.desks.posted(thread, member, at)
+                self.summary.desks_shared += 1
+                self.timeline.add("desk_shared", f"{self._name(member)} shared their desk")
+            case ConsentToFeature(member_id=member, caption=caption):
+                await program.desks.consent(self._desks[member], member, caption)
+                self.timeline.add("desk_consented", f"{self._name(member)}: “{caption}”")
+
+    async def _schedule_event(self, position: int) -> None:
+        """The coordinator takes the program's first suggestion for the topic."""
+        program = self._require_program()
+        topic = await program.events.topic(str(position))
+        suggestions = await program.events.suggestions(topic)
+        if not suggestions:
+            return
+        zone, _ = await program.events.zone_of(COORDINATOR_ID)
+        best = suggestions[0]
+        local = best.starts_at.astimezone(zone_named(zone))
+        try:
+            planned = await program.events.schedule(
+                str(position),
+                f"{local:%Y-%m-%d %H:%M}",
+                None,
+                str(self._require_port().voice_channel),
+                COORDINATOR_ID,
+            )
+        except UserFacingError as error:
+            self.timeline.add("event_refused", str(error))
+            return
+        event = planned.event
+        self._events[position] = event.id
+        self.summary.events_scheduled += 1
+        self.timeline.add(
+            "event_planned",
+            f"{topic.title} at {event.starts_at:%Y-%m-%d %H:%M} UTC, the hour that suits "
+            f"{best.suits} of {best.of} partners",
+        )
+        assert self._community is not None
+        for follow_up in self._community.after_scheduling(
+            position, self.clock.now(), event.starts_at, event.ends_at
+        ):
+            self._schedule(follow_up)
+
+    async def _discord_event(self, position: int) -> int | None:
+        event_id = self._events.get(position)
+        event = await self._store.events.get(event_id) if event_id is not None else None
+        return None if event is None else event.discord_event_id
 
     async def _message(self, partnership_id: int, member_id: int, at: datetime) -> None:
         """A partner writes, if their space is open (it is not before the round or once
@@ -434,8 +542,11 @@ class Simulation:
     async def _done(self, work: Work, receipt: Receipt) -> None:
         if not isinstance(work, Post) or receipt.message_id is None:
             return  # spaces opened and closed are reported by the recorder
-        kind = work.event
+        kind = _timeline_kind(work)
         self.summary.posts[kind] += 1
+        if isinstance(work, EventReminder):
+            draft = self._require_port().message(receipt.message_id).draft
+            self.summary.members_reminded += len(draft.mention_ids)
         if isinstance(work, NudgePost):
             self.summary.nudges[work.tone] += 1
         if kind == "coordinator_alerted":
@@ -456,6 +567,9 @@ class Simulation:
         if isinstance(work, NudgePost):
             recipients = ", ".join(self._name(m) for m in work.recipients)
             return f"{work.tone} nudge to {recipients} after {work.days} days"
+        if isinstance(work, EventReminder):
+            _, _, text = draft.content.partition("Reminder: ")
+            return f"to {len(draft.mention_ids)} interested members: {self._readable(text)}"[:120]
         lines = draft.content.splitlines()
         if len(lines) > 1 and _ONLY_MENTIONS.match(lines[0]):
             lines = lines[1:]  # "<@1> and <@2>" above the text itself
@@ -472,8 +586,15 @@ class Simulation:
     def _readable(self, text: str) -> str:
         """One line, with names for mentions."""
         text = _ROLE_MENTION.sub("@waitlist", text)
+        text = _RELATIVE.sub("", text)
+        text = _TIMESTAMP.sub(_stamp, text)
+        text = _CHANNEL.sub(lambda found: self._channel_name(int(found[1])), text)
         text = _MENTION.sub(lambda found: self._name(int(found[1])), text)
         return " ".join(text.split())
+
+    def _channel_name(self, channel_id: int) -> str:
+        channel = self._require_port().channels.get(channel_id)
+        return f"#{channel.name}" if channel else "#channel"
 
     def _name(self, member_id: int) -> str:
         return self._names.get(member_id, f"member {member_id}")
@@ -522,3 +643,19 @@ class Simulation:
     def _require_port(self) -> RecordingDiscord:
         assert self._port is not None, "the program is connected first"
         return self._port
+
+
+def _timeline_kind(work: Post) -> str:
+    """A post's kind in the timeline: the work's own name, but a live discussion's notes by
+    what they tell (``event_scheduled``, ``event_moved``, ``event_cancelled`` in the
+    announcements channel; ``event_started``, ``event_ended`` in the thread)."""
+    if isinstance(work, EventNote):
+        if work.place == "announcements" or work.note in ("started", "ended"):
+            return f"event_{work.note}"
+        return "event_thread_note"
+    return work.event
+
+
+def _stamp(found: re.Match[str]) -> str:
+    """A Discord timestamp as the timeline prints times (UTC)."""
+    return f"{datetime.fromtimestamp(int(found[1]), UTC):%Y-%m-%d %H:%M} UTC"

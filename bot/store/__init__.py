@@ -7,7 +7,9 @@ from pathlib import Path
 from bot.store.activity import ActivityRepository
 from bot.store.coordination import CoordinationRepository
 from bot.store.db import Database
+from bot.store.desks import DeskRepository
 from bot.store.effects import Scheduled
+from bot.store.events import EventRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.partnerships import PartnershipRepository
 from bot.store.people import PeopleRepository
@@ -30,6 +32,8 @@ class Store:
         self.outbox = OutboxRepository(db)
         self.coordination = CoordinationRepository(db)
         self.reports = ReportRepository(db)
+        self.events = EventRepository(db)
+        self.desks = DeskRepository(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True, scratch: bool = False) -> Store:

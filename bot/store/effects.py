@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 import aiosqlite
@@ -81,7 +81,33 @@ class Enqueue:
     items: tuple[Scheduled, ...]
 
 
-Effect = SetChannel | SetPartnershipState | SetCohortThread | RecordNudge | AskCheckins | Enqueue
+@dataclass(frozen=True)
+class SetDiscordEvent:
+    """A live discussion's Discord scheduled event, once Discord has it."""
+
+    event_id: int
+    discord_event_id: int
+
+
+@dataclass(frozen=True)
+class FeatureDesk:
+    """A desk post featured in the fortnight starting ``slot`` (recorded when queued, so the
+    next fortnight never picks the same post or person)."""
+
+    thread_id: int
+    slot: date
+
+
+Effect = (
+    SetChannel
+    | SetPartnershipState
+    | SetCohortThread
+    | RecordNudge
+    | AskCheckins
+    | Enqueue
+    | SetDiscordEvent
+    | FeatureDesk
+)
 
 
 async def insert_work(tx: aiosqlite.Connection, items: Sequence[Scheduled], now: datetime) -> int:
@@ -155,3 +181,14 @@ async def apply(tx: aiosqlite.Connection, effects: Iterable[Effect], now: dateti
                 )
             case Enqueue(items=items):
                 await insert_work(tx, items, now)
+            case SetDiscordEvent(event_id=event, discord_event_id=discord_event):
+                await tx.execute(
+                    "UPDATE live_events SET discord_event_id = ? WHERE id = ?",
+                    (discord_event, event),
+                )
+            case FeatureDesk(thread_id=thread, slot=slot):
+                await tx.execute(
+                    "UPDATE desk_posts SET featured_at = ?, feature_slot = ?"
+                    " WHERE thread_id = ? AND featured_at IS NULL",
+                    (utc_text(now), slot.isoformat(), thread),
+                )

@@ -201,3 +201,38 @@ def utc_text(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("refusing to store a naive datetime")
     return moment.astimezone(UTC).isoformat()
+
+
+EventStatus = Literal["scheduled", "active", "completed", "cancelled"]
+PlaceKind = Literal["voice", "stage", "external"]
+
+
+class LiveEvent(_Row):
+    """A live discussion of a topic: a Discord scheduled event the program keeps."""
+
+    id: int
+    round_id: int
+    topic_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    place_kind: PlaceKind
+    channel_id: int | None
+    location: str | None
+    discord_event_id: int | None
+    status: EventStatus
+    revision: int
+    created_by: int
+    created_at: AwareDatetime
+    planned_at: AwareDatetime
+
+
+class DeskPost(_Row):
+    """A member's post in the desk forum, and whether they agreed to have it featured."""
+
+    thread_id: int
+    author_id: int
+    posted_at: AwareDatetime
+    consented_at: AwareDatetime | None
+    caption: str | None
+    featured_at: AwareDatetime | None
+    feature_slot: date | None

@@ -117,8 +117,10 @@ async def test_a_space_the_full_server_refuses_holds_up_nothing_and_is_reported_
     make_iln: object,
 ) -> None:
     """The server reaches Discord's channel limit part-way through opening the spaces."""
-    iln: Iln = await make_iln(max_guild_channels=6)  # type: ignore[operator]
-    await iln.start()  # the program's three channels
+    iln: Iln = await make_iln()  # type: ignore[operator]
+    await iln.start()  # the program's own channels
+    program_channels = len(iln.driver.guild.live_channels())
+    iln.emulator.max_guild_channels = program_channels + 3
     await confirmed_round(iln, crowd(6))
     await iln.program.rounds.start(0)
     await iln.run_due()  # the category and two spaces fill the server: the third is refused
