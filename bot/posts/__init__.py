@@ -15,20 +15,26 @@ from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
 from bot.posts.base import (
     ActionContext,
     AnnouncementsTarget,
+    CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     ForumTarget,
     Post,
+    PrivateTarget,
     Receipt,
     RenderContext,
     SpaceTarget,
     Target,
     Work,
 )
+from bot.posts.cases import CaseCard, CaseFollowUp, CaseReply, OpenCase
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
+from bot.posts.digest import WeeklyDigest
 from bot.posts.membership import PartnerLeft
+from bot.posts.outreach import UnmatchedNotice
+from bot.posts.pairs import PairEnded
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -53,7 +59,14 @@ AnyWork = Annotated[
     | CheckinPrompt
     | CheckinDm
     | CheckinAlert
-    | PartnerLeft,
+    | PartnerLeft
+    | OpenCase
+    | CaseCard
+    | CaseFollowUp
+    | CaseReply
+    | UnmatchedNotice
+    | PairEnded
+    | WeeklyDigest,
     Field(discriminator="kind"),
 ]
 
@@ -79,10 +92,12 @@ __all__ = [
     "ActionContext",
     "AnnouncementsTarget",
     "AnyWork",
+    "CaseTarget",
     "CoordinatorsTarget",
     "DirectTarget",
     "ForumTarget",
     "Post",
+    "PrivateTarget",
     "Receipt",
     "RenderContext",
     "SpaceTarget",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Literal
 
 from bot.content import pick
 from bot.domain.zones import zone as zone_named
@@ -47,3 +48,16 @@ def varied(variants: Sequence[str], series: str, number: int) -> str:
     text twice in a row (picking for every post's key separately often repeats one)."""
     first = variants.index(pick(variants, f"{series}:1"))
     return variants[(first + number - 1) % len(variants)]
+
+
+TimeStyle = Literal["t", "T", "d", "D", "f", "F", "R"]
+
+
+def discord_time(moment: datetime, style: TimeStyle = "F") -> str:
+    """``<t:UNIX:F>``: Discord shows it in each reader's own time zone and language."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 day``, ``3 days`` (``many`` for irregular plurals)."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"

@@ -23,9 +23,11 @@ from bot.clock import Clock
 from bot.posts import (
     ActionContext,
     AnnouncementsTarget,
+    CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     ForumTarget,
+    PrivateTarget,
     Receipt,
     RenderContext,
     SpaceTarget,
@@ -35,7 +37,7 @@ from bot.posts import (
 )
 from bot.posts.base import Spaces
 from bot.posts.reads import Reads
-from bot.posts.setup import DeliveryFailed
+from bot.posts.setup import delivery_failed
 from bot.services.changes import Changes
 from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Draft
 from bot.store import Scheduled, Store
@@ -96,6 +98,19 @@ class Dispatcher:
             case ForumTarget(title=title):
                 thread_id, message_id = await port.open_cohort_thread(title, draft, nonce)
                 return Receipt(message_id, thread_id)
+            case CaseTarget(subject=subject):
+                case = await self._store.cases.by_subject(subject)
+                if case is None or case.thread_id is None:
+                    # Queued behind the case's opening, which failed for now: wait for it.
+                    raise DiscordError(f"the case {subject} has no thread yet", transient=True)
+                return Receipt(await port.send(case.thread_id, draft, nonce), case.thread_id)
+            case PrivateTarget(user_id=user_id):
+                try:
+                    return Receipt(await port.send_direct(user_id, draft, nonce))
+                except DirectMessagesClosed:
+                    thread_id = await self._private_thread(user_id)
+                    log.info("DMs closed for %s; posting in their private thread", user_id)
+                    return Receipt(await port.send(thread_id, draft, nonce), thread_id)
             case DirectTarget(user_id=user_id, fallback_channel_id=fallback):
                 try:
                     return Receipt(await port.send_direct(user_id, draft, nonce))
@@ -105,6 +120,14 @@ class Dispatcher:
                     log.info("DMs closed for %s; posting in their space instead", user_id)
                     return Receipt(await port.send(fallback, draft, nonce), fallback)
         raise ValueError(f"unknown target {target!r}")
+
+    async def _private_thread(self, user_id: int) -> int:
+        """The member's own private thread, opened the first time it is needed."""
+        thread_id = await self._store.cases.private_thread(user_id)
+        if thread_id is None:
+            thread_id = await self._port.private_thread(user_id)
+            await self._store.cases.set_private_thread(user_id, thread_id)
+        return thread_id
 
     async def deliver_due(self) -> int:
         """Do everything due now, oldest first; returns how many were done."""
@@ -170,10 +193,4 @@ class Dispatcher:
         """Telling the coordinators, once per failing key (never about a failed report)."""
         if not work.alerts_on_failure:
             return []
-        report = DeliveryFailed(
-            partnership_id=work.partnership_id,
-            failed_key=item.key,
-            failed_kind=work.kind,
-            error=str(error),
-        )
-        return [Scheduled(report, self._clock.now())]
+        return delivery_failed(item.key, work, str(error), self._clock.now())
