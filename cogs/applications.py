@@ -56,6 +56,13 @@ class ApplyCommands(commands.GroupCog, group_name="apply"):
             return
         await answer(interaction, embed=application_embed(round_.name, existing))
 
+    @app_commands.command(name="withdraw")
+    async def withdraw(self, interaction: discord.Interaction[Any]) -> None:
+        """Withdraw your application (after matching, the coordinators arrange it)."""
+        from cogs.withdraw import open_withdraw_form  # the form lives beside its service
+
+        await open_withdraw_form(interaction)
+
 
 @coordinator_only()
 class ApplicantCommands(commands.GroupCog, group_name="applicants"):
