@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.posts._text import plural
 from bot.services.contact import PairHealth, health_csv
 from bot.services.pairs import NOTE_LIMIT, REASON_LIMIT, Rematch, answer_words
 from cogs._shared import (
@@ -138,7 +139,7 @@ def rematch_embed(rematch: Rematch) -> discord.Embed:
         reasons = "; ".join(proposal.reasons) or "no stated wishes"
         embed.add_field(
             name=f"{number}. {proposal.name} ({answer_words(proposal.answer)})"[:256],
-            value=f"{proposal.wishes_met} wish(es) met · {reasons}"[:1024],
+            value=f"{plural(proposal.wishes_met, 'wish', 'wishes')} met · {reasons}"[:1024],
             inline=False,
         )
     return embed

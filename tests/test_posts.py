@@ -153,7 +153,10 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     MissingPermissions: lambda w: MissingPermissions(problems=tuple("p" * 90 for _ in range(40))),
     DeliveryFailed: lambda w: DeliveryFailed(
         partnership_id=w.partnership_id,
-        target=w.case, failed_key="p1:intro", failed_kind="intro", error="e" * 900
+        target=w.case,
+        failed_key="p1:intro",
+        failed_kind="intro",
+        error="e" * 900,
     ),
     Nudge: lambda w: Nudge(
         partnership_id=w.partnership_id,

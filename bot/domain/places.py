@@ -30,7 +30,9 @@ def language_name(code: str) -> str:
     language = pycountry.languages.get(**{field: normal})
     if language is None:
         return code
-    return str(getattr(language, "common_name", None) or language.name)
+    name = str(getattr(language, "common_name", None) or language.name)
+    # ISO 639-3 names some languages "Swahili (macrolanguage)": people say "Swahili".
+    return name.removesuffix(" (macrolanguage)")
 
 
 __all__ = ["country_name", "language_name"]
