@@ -138,7 +138,7 @@ class HandleForm(PoliteModal, title="Mark the case handled"):
 
 class ReplyForm(PoliteModal, title="Answer privately"):
     text = text_field(
-        "Your answer (sent privately, by direct message)",
+        "Your answer (sent privately)",
         "text",
         style=discord.TextStyle.paragraph,
         max_length=MESSAGE_LIMIT,

@@ -52,7 +52,7 @@ class UnmatchedItem(
 
 class TalkForm(PoliteModal, title="Talk to a coordinator"):
     text = text_field(
-        "Anything you would like to tell them? (optional)",
+        "Anything to tell them? (optional)",
         "text",
         style=discord.TextStyle.paragraph,
         required=False,

@@ -22,7 +22,7 @@ class WithdrawForm(PoliteModal, title="Withdraw from the round"):
     """Submitting is the confirmation (Cancel closes it with nothing done)."""
 
     message = text_field(
-        "Anything you would like the coordinators to know? (optional)",
+        "Anything to tell the coordinators? (optional)",
         "message",
         style=discord.TextStyle.paragraph,
         required=False,

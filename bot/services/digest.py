@@ -3,7 +3,8 @@
 It falls due at the configured weekday and hour in the program's time zone. A digest the
 bot missed while it was down goes out late, once, if it is less than a day late;
 otherwise the next one is planned. Nothing is sent when there is nothing to say (no round
-running and no case open or handled that week).
+running and no case open or handled that week); while that is so the planner asks for no
+wake-up of its own (the waker's regular tick still looks), so an idle program sleeps.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class DigestPlanner:
         self._health = health
         self._agenda: Agenda[str, datetime] = Agenda()
         self._loaded = False
+        self._active = True  # a round runs or a case is open, as of the last run
 
     def slot_after(self, moment: datetime) -> datetime:
         """The first digest instant strictly after ``moment``."""
@@ -55,7 +57,7 @@ class DigestPlanner:
             return None
         if not self._loaded:
             return self._clock.now()
-        return self._agenda.next_at()
+        return self._agenda.next_at() if self._active else None
 
     async def plan(self, now: datetime) -> int:
         """Queue the digest when it is due; returns how many were queued (0 or 1)."""
@@ -65,10 +67,18 @@ class DigestPlanner:
             self._loaded = True
             first = self.slot_after(now - LATE_ALLOWANCE)
             self._agenda.replace("digest", [(first, first)])
+        self._active = bool(
+            await self._store.rounds.in_states([RoundState.RUNNING])
+            or await self._store.cases.listed("open", 0)
+        )
         queued = 0
         for _, slot in self._agenda.pop_due(now):
-            self._agenda.replace("digest", [(self.slot_after(slot), self.slot_after(slot))])
-            queued += await self._queue(slot, now)
+            # Digests missed by more than a day (the bot was down, or asleep while idle)
+            # are not sent late; the next one is planned.
+            following = self.slot_after(max(slot, now - LATE_ALLOWANCE))
+            self._agenda.replace("digest", [(following, following)])
+            if now - slot <= LATE_ALLOWANCE:
+                queued += await self._queue(slot, now)
         return queued
 
     async def _queue(self, slot: datetime, now: datetime) -> int:

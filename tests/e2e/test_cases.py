@@ -308,8 +308,7 @@ async def test_a_case_opens_once_when_discord_applies_then_fails(iln: Iln) -> No
     faults.fail_after_apply("POST", THREAD_FROM_MESSAGE, status=500)
     await ask(iln, m["Ada"], "First question.")
     await driver.wait_for(lambda: case_posts(iln), timeout=5)
-    [card] = cards(iln)
-    assert len(driver.threads(coordinators(iln))) == 1
+    assert len(cards(iln)) == 1 and len(driver.threads(coordinators(iln))) == 1
     tries = driver.requests("POST", THREAD_FROM_MESSAGE)
     assert [t.status for t in tries] == [500, 400]  # the retry found the thread made
 
@@ -543,7 +542,6 @@ async def test_match_unpin_unforbid_and_withdraw(iln: Iln) -> None:
 
 
 async def test_a_repeated_not_working_answer_reopens_the_one_case(iln: Iln) -> None:
-    driver = iln.driver
     cora, m = await matched_round(iln, FOUR)
     await iln.program.rounds.start(0)
     await iln.run_due()
