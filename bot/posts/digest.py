@@ -57,7 +57,7 @@ class WeeklyDigest(Post):
             else "no answers this week"
         )
         embed = {
-            "title": f"Weekly digest, week of {self.week_of:%-d %B %Y}",
+            "title": f"Weekly digest, week of {self.week_of.day} {self.week_of:%B %Y}",
             "color": EMBED_COLOUR,
             "fields": [
                 {"name": "Cases", "value": "\n".join(cases)[:1024], "inline": False},
