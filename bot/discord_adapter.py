@@ -61,6 +61,7 @@ THREAD_PARENT_PARTICIPANT = discord.PermissionOverwrite(
 )
 GUILD_CHANNEL_LIMIT = 500
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
+NO_MUTUAL_GUILD = 50278  # the same, for someone who shares no server with the bot any more
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 CASE_CARD_SEARCH = 50  # recent messages of the coordinators' channel searched for a card
 WEEK_MINUTES: Final = 10080  # the longest auto-archive Discord offers
@@ -298,7 +299,7 @@ class DiscordAdapter:
             message = await self._send_to(channel, draft, nonce)
         except DiscordError as error:
             cause = error.__cause__
-            if isinstance(cause, discord.Forbidden) and cause.code == DMS_CLOSED:
+            if isinstance(cause, discord.Forbidden) and cause.code in (DMS_CLOSED, NO_MUTUAL_GUILD):
                 raise DirectMessagesClosed(user_id) from cause
             raise
         return message.id

@@ -566,3 +566,23 @@ async def test_a_repeated_not_working_answer_reopens_the_one_case(iln: Iln) -> N
     assert sum("answered: Not working" in p.content for p in posts) == 2
     mine = await reply(iln, cora, "case list", coordinators(iln), which="all")
     assert "Case 1" in mine.embeds[0]["description"]
+
+
+async def test_an_applicant_who_cannot_be_told_becomes_a_case(iln: Iln) -> None:
+    """Eve left the server before matching: neither a DM nor a thread can reach her."""
+    driver = iln.driver
+    members = await join(iln, FIVE)
+    program = iln.program
+    await program.rounds.create("2027A", date(2027, 3, 1), None, 0)
+    await program.rounds.open_applications(0)
+    await program.matching.import_csv(applications_csv(FIVE, members).decode(), 0)
+    await program.rounds.close_applications(0)
+    await program.matching.run(0)
+    await driver.remove_member(members["Eve"])
+    await program.matching.confirm(0)
+    await iln.run_due()
+    await driver.wait_for(lambda: case_posts(iln), timeout=3)
+    [card] = cards(iln)
+    assert card.embeds[0]["title"] == "Case 1 · Eve Mwangi"
+    [failed] = case_posts(iln)
+    assert "Discord refused the bot's unmatched notice" in failed.content
