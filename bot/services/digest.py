@@ -26,6 +26,8 @@ from bot.store.models import RoundState
 log = logging.getLogger(__name__)
 
 LATE_ALLOWANCE = timedelta(days=1)
+# Whether there is anything to report is looked at this often, not on every wake-up.
+ACTIVITY_CHECK = timedelta(hours=1)
 WEEK = timedelta(days=7)
 
 
@@ -39,7 +41,8 @@ class DigestPlanner:
         self._health = health
         self._agenda: Agenda[str, datetime] = Agenda()
         self._loaded = False
-        self._active = True  # a round runs or a case is open, as of the last run
+        self._active = True  # a round runs or a case is open, as of the last look
+        self._looked_at: datetime | None = None
 
     def slot_after(self, moment: datetime) -> datetime:
         """The first digest instant strictly after ``moment``."""
@@ -67,10 +70,12 @@ class DigestPlanner:
             self._loaded = True
             first = self.slot_after(now - LATE_ALLOWANCE)
             self._agenda.replace("digest", [(first, first)])
-        self._active = bool(
-            await self._store.rounds.in_states([RoundState.RUNNING])
-            or await self._store.cases.listed("open", 0)
-        )
+        if self._looked_at is None or now - self._looked_at >= ACTIVITY_CHECK:
+            self._looked_at = now
+            self._active = bool(
+                await self._store.rounds.in_states([RoundState.RUNNING])
+                or await self._store.cases.listed("open", 0)
+            )
         queued = 0
         for _, slot in self._agenda.pop_due(now):
             # Digests missed by more than a day (the bot was down, or asleep while idle)
