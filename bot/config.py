@@ -99,6 +99,32 @@ class HashtagSettings(_Section):
     program: Hashtag = "#interlibnet"
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)  # fmt: skip
+
+
+class CoordinatorSettings(_Section):
+    """The [coordinators] section: the weekly digest in the coordinators' channel."""
+
+    digest: bool = Field(default=True, description="Post a weekly digest to coordinators.")
+    digest_weekday: Weekday = Field(default="monday", description="The day of the digest.")
+    digest_hour: int = Field(
+        default=8, ge=0, le=23, description="Its hour, in the program's time zone."
+    )
+
+    @field_validator("digest_weekday", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def weekday_number(self) -> int:
+        """Monday is 0, as ``date.weekday()`` counts."""
+        return WEEKDAYS.index(self.digest_weekday)
+
+
 class Config(BaseSettings):
     """The whole configuration; ``ILN_SECTION__KEY`` environment variables override the file."""
 
@@ -109,6 +135,7 @@ class Config(BaseSettings):
     discord: DiscordSettings
     database: DatabaseSettings = DatabaseSettings()
     program: ProgramSettings = ProgramSettings()
+    coordinators: CoordinatorSettings = CoordinatorSettings()
     round: RoundSchedule = RoundSchedule()
     nudges: NudgeRules = NudgeRules()
     matching: MatchSettings = MatchSettings()

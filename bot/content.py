@@ -102,6 +102,17 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "end.notify_me_invite": _NONE,
     "round.applications_open": frozenset({"role_mention", "round_name", "close_hint"}),
     "round.started": _NONE,
+    "cases.reply": frozenset({"member_name", "reply"}),
+    "cases.ask_thanks": _NONE,
+    "outreach.unmatched": frozenset({"member_name", "round_name", "reason"}),
+    "outreach.reason_language": frozenset({"languages"}),
+    "outreach.reason_country": frozenset({"country"}),
+    "outreach.reason_history": _NONE,
+    "outreach.reason_odd_one_out": _NONE,
+    "outreach.keep_ack": _NONE,
+    "outreach.trio_ack": _NONE,
+    "outreach.talk_ack": _NONE,
+    "pairs.ended": frozenset({"mentions"}),
 }
 """Every template key in messages.toml and the only fields its callers pass to ``format``."""
 
@@ -231,6 +242,26 @@ class RoundMessages(_Section):
     started: Text
 
 
+class CaseMessages(_Section):
+    reply: Text
+    ask_thanks: Text
+
+
+class OutreachMessages(_Section):
+    unmatched: Text
+    reason_language: Text
+    reason_country: Text
+    reason_history: Text
+    reason_odd_one_out: Text
+    keep_ack: Text
+    trio_ack: Text
+    talk_ack: Text
+
+
+class PairMessages(_Section):
+    ended: Text
+
+
 class Messages(_Section):
     """Typed view of data/messages.toml. Lists of wordings are tuples; choose with pick()."""
 
@@ -243,6 +274,9 @@ class Messages(_Section):
     coordinator: CoordinatorMessages
     end: EndMessages
     round: RoundMessages
+    cases: CaseMessages
+    outreach: OutreachMessages
+    pairs: PairMessages
 
     @model_validator(mode="after")
     def _templates_follow_their_rules(self) -> Messages:

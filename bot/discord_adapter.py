@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import aiohttp
 import discord
@@ -116,6 +116,10 @@ FIND_LIMIT = 100
 THREAD_NAME_LIMIT = 100
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 MAXIMUM_REACHED = (30000, 30100)  # Discord's codes for "maximum number of ... reached"
+NO_MUTUAL_GUILD = 50278  # the same, for someone who shares no server with the bot any more
+THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
+CASE_CARD_SEARCH = 50  # recent messages of the coordinators' channel searched for a card
+WEEK_MINUTES: Final = 10080  # the longest auto-archive Discord offers
 
 
 def required_permissions() -> discord.Permissions:
@@ -278,7 +282,7 @@ class DiscordAdapter:
                     name=name,
                     type=discord.ChannelType.private_thread,
                     invitable=False,
-                    auto_archive_duration=10080,
+                    auto_archive_duration=WEEK_MINUTES,
                 ),
                 lambda: self._fetch_thread(parent_id, name),
             )
@@ -375,6 +379,9 @@ class DiscordAdapter:
         channel = await self._channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise DiscordError(f"channel {channel_id} cannot take messages", transient=False)
+        if isinstance(channel, discord.Thread) and channel.archived and not channel.locked:
+            # A quiet thread archives itself; the bot's post brings it back, as a member's would.
+            await self._call(lambda: channel.edit(archived=False))
         message = await self._send_to(channel, draft, nonce)
         if draft.pin and not message.pinned:
             await self._call(message.pin)
@@ -391,7 +398,7 @@ class DiscordAdapter:
             message = await self._send_to(channel, draft, nonce)
         except DiscordError as error:
             cause = error.__cause__
-            if isinstance(cause, discord.Forbidden) and cause.code == DMS_CLOSED:
+            if isinstance(cause, discord.Forbidden) and cause.code in (DMS_CLOSED, NO_MUTUAL_GUILD):
                 raise DirectMessagesClosed(user_id) from cause
             raise
         return message.id
@@ -482,6 +489,98 @@ class DiscordAdapter:
         tag = forum.available_tags[0]
         log.info("the forum #%s requires a tag: topic posts get %r", forum.name, tag.name)
         return [tag]
+
+    # Cases ----------------------------------------------------------------------------------
+
+    async def open_case(self, title: str, marker: str, draft: Draft, nonce: str) -> tuple[int, int]:
+        channel = await self._channel(self._required(self._coordinator_channel_id))
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordError("the coordinators' channel is missing", transient=False)
+        name = title[:100]
+        existing = discord.utils.get(channel.threads, name=name)
+        if existing is not None:  # opened before a restart
+            return existing.id, existing.id
+        card = await self._find_card(channel, marker)
+        if card is None:
+            card = await self._send_to(channel, draft, nonce)
+        try:
+            thread = await self._call(
+                lambda: card.create_thread(name=name, auto_archive_duration=WEEK_MINUTES)
+            )
+        except DiscordError as error:
+            # discord.py retried a 5xx that Discord had applied: the thread is there, and a
+            # thread started from a message has the message's id.
+            cause = error.__cause__
+            if isinstance(cause, discord.HTTPException) and cause.code == THREAD_ALREADY_CREATED:
+                return card.id, card.id
+            raise
+        return thread.id, card.id
+
+    async def _find_card(self, channel: discord.TextChannel, marker: str) -> discord.Message | None:
+        """A card sent before a crash (its thread never made): the bot's own message whose
+        footer is ``marker``, among the channel's latest."""
+        me = self._client.user
+        await self._pacer.slot()
+        try:
+            async for message in channel.history(limit=CASE_CARD_SEARCH):
+                mine = me is not None and message.author.id == me.id
+                if mine and message.embeds and message.embeds[0].footer.text == marker:
+                    return message
+        except discord.HTTPException as error:
+            raise DiscordError(
+                f"reading the coordinators' channel: {error}", transient=True
+            ) from error
+        return None
+
+    async def edit_case_card(self, thread_id: int, draft: Draft) -> None:
+        channel = await self._channel(self._required(self._coordinator_channel_id))
+        if not isinstance(channel, discord.TextChannel):
+            raise DiscordError("the coordinators' channel is missing", transient=False)
+        card = channel.get_partial_message(thread_id)  # a thread shares its starter's id
+        view = view_of(draft.buttons)
+        await self._call(
+            lambda: card.edit(
+                content=draft.content or None,
+                embeds=_embeds(draft),
+                view=view,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        )
+
+    async def private_thread(self, user_id: int) -> int:
+        guild = self.guild
+        member = guild.get_member(user_id)
+        if member is None:
+            raise DiscordError(f"member {user_id} is not on the server", transient=False)
+        parent = await self._channel(self._required(self._announcement_channel_id))
+        if not isinstance(parent, discord.TextChannel):
+            raise DiscordError("the announcements channel is missing", transient=False)
+        name = f"ILN coordinators and {member.display_name}"[:100]
+        me = self._client.user
+        found = next(
+            (
+                t
+                for t in parent.threads
+                if t.name == name and t.type is discord.ChannelType.private_thread
+                and me is not None and t.owner_id == me.id
+            ),
+            None,
+        )  # fmt: skip
+        if found is not None:
+            thread = found
+        else:
+            thread = await self._create(
+                f"private thread {name}",
+                lambda: parent.create_thread(
+                    name=name,
+                    type=discord.ChannelType.private_thread,
+                    invitable=False,
+                    auto_archive_duration=WEEK_MINUTES,
+                ),
+                lambda: self._fetch_thread(parent.id, name),
+            )
+        await self._call(functools.partial(thread.add_user, member))
+        return thread.id
 
     async def history_after(self, space_id: int, after_message_id: int | None) -> list[SeenMessage]:
         channel = await self._channel(space_id)

@@ -51,16 +51,49 @@ def coordinator_only() -> Callable[[T], T]:
 
     def decorator(command: T) -> T:
         hidden = app_commands.default_permissions(manage_messages=True)(command)
+        if isinstance(hidden, app_commands.Group):
+            # A group made as an instance: discord.py asks its interaction_check before
+            # each of its commands, as it asks a group class's.
+            own = hidden.interaction_check
+            hidden.interaction_check = _chained(own)  # type: ignore[method-assign]
+            return hidden
         if isinstance(hidden, type):
-            hidden.interaction_check = _cog_check  # type: ignore[attr-defined]
+            # A group cog or group class: its interaction_check runs before every command
+            # in it (discord.py calls the binding's and the parent group's). A check the
+            # class has of its own still runs after the coordinator check.
+            own_check = hidden.__dict__.get("interaction_check")
+            hidden.interaction_check = _class_check(own_check)  # type: ignore[attr-defined]
             return hidden
         return app_commands.check(ensure_coordinator)(hidden)
 
     return decorator
 
 
-async def _cog_check(self: object, interaction: discord.Interaction[Any]) -> bool:
-    return await ensure_coordinator(interaction)
+def _chained(
+    own: Callable[[discord.Interaction[Any]], Coroutine[Any, Any, bool]],
+) -> Callable[[discord.Interaction[Any]], Coroutine[Any, Any, bool]]:
+    async def check(interaction: discord.Interaction[Any]) -> bool:
+        return await ensure_coordinator(interaction) and await own(interaction)
+
+    return check
+
+
+def _class_check(
+    own: Callable[[Any, discord.Interaction[Any]], Coroutine[Any, Any, bool]] | None,
+) -> Callable[[Any, discord.Interaction[Any]], Coroutine[Any, Any, bool]]:
+    async def check(self: object, interaction: discord.Interaction[Any]) -> bool:
+        if not await ensure_coordinator(interaction):
+            return False
+        return True if own is None else await own(self, interaction)
+
+    return check
+
+
+def coordinator_autocomplete(interaction: discord.Interaction[Any]) -> bool:
+    """Autocomplete runs no command checks in discord.py: names of pairs and people are
+    offered to coordinators only."""
+    role_name = interaction.client.config.discord.coordinator_role
+    return is_coordinator(interaction.user, role_name)
 
 
 async def answer(

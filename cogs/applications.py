@@ -38,6 +38,7 @@ from bot.posts._text import flag
 from bot.store.models import RoundState
 from cogs._apply_form import LABELS, AboutYouModal, Draft
 from cogs._shared import answer, coordinator_only, polite, program_of
+from cogs.withdraw import open_withdraw_form
 
 MAX_CSV_BYTES = 2_000_000
 CHOICE_LENGTH = 100  # Discord's limit on an autocomplete choice's name and value
@@ -125,8 +126,13 @@ class ApplyCommands(commands.GroupCog, group_name="apply"):
             if is_open
             else None,
             embed=application_embed(round_.name, existing, program.clock.now()),
-            view=_buttons(EditItem(), WithdrawItem()) if is_open else None,
+            view=_buttons(EditItem(), WithdrawItem()) if is_open else _buttons(WithdrawItem()),
         )
+
+    @app_commands.command(name="withdraw")
+    async def withdraw(self, interaction: discord.Interaction[Any]) -> None:
+        """Withdraw your application (after matching, the coordinators arrange it)."""
+        await open_withdraw_form(interaction)
 
 
 def zone_choices(country: str | None, typed: str, now: datetime) -> list[tuple[str, str]]:
@@ -249,7 +255,8 @@ class EditItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:ap
 
 
 class WithdrawItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:apply:withdraw"):
-    """*Withdraw* under `/apply status`: asks before anything is removed."""
+    """*Withdraw* under `/apply status`: the `/apply withdraw` form, whose submit button is
+    the confirmation."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -266,53 +273,10 @@ class WithdrawItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"il
 
     @polite
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        round_ = await program_of(interaction).matching.open_round()
-        await answer(
-            interaction,
-            f"Withdraw your application to **{round_.name}**? It is removed, and you will "
-            "not be matched. You can apply again with `/apply form` while applications "
-            "are open.",
-            view=_buttons(WithdrawAnswerItem("yes"), WithdrawAnswerItem("no")),
-        )
+        await open_withdraw_form(interaction)
 
 
-class WithdrawAnswerItem(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"iln:apply:withdraw:(?P<answer>yes|no)",
-):
-    """The confirmation's two answers: withdraw, or keep the application."""
-
-    def __init__(self, choice: str) -> None:
-        yes = choice == "yes"
-        super().__init__(
-            discord.ui.Button(
-                label="Yes, withdraw it" if yes else "No, keep it",
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"iln:apply:withdraw:{choice}",
-            )
-        )
-        self.choice = choice
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
-    ) -> WithdrawAnswerItem:
-        return cls(match["answer"])
-
-    @polite
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        if self.choice == "no":
-            text = "Nothing changed: your application stays in."
-        else:
-            round_ = await program_of(interaction).matching.withdraw(interaction.user.id)
-            text = (
-                f"Your application to **{round_.name}** is withdrawn. You can apply again "
-                "with `/apply form` while applications are open."
-            )
-        await interaction.response.edit_message(content=text, view=None)
-
-
-DYNAMIC_ITEMS = (EditItem, WithdrawItem, WithdrawAnswerItem)
+DYNAMIC_ITEMS = (EditItem, WithdrawItem)
 
 
 @coordinator_only()

@@ -12,10 +12,44 @@ from discord.ext import commands
 from bot.client import ILNBot
 from bot.domain.match_report import result_to_csv, summary_lines
 from bot.domain.matching import MatchResult
+from bot.posts._text import discord_time
+from bot.posts.cases import UNMATCHED_WORDS
+from bot.services.errors import UserFacingError
 from bot.store.models import Round
-from cogs._shared import answer, coordinator_only, program_of
+from cogs._shared import answer, coordinator_autocomplete, coordinator_only, program_of
 
 PAIRS_SHOWN = 10
+
+
+async def _constraints(
+    interaction: discord.Interaction[Any], current: str, which: str
+) -> list[app_commands.Choice[str]]:
+    if not coordinator_autocomplete(interaction):
+        return []
+    choices = await program_of(interaction).matching.constraint_choices(which, current)
+    return [app_commands.Choice(name=name, value=value) for name, value in choices]
+
+
+async def _pins(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    return await _constraints(interaction, current, "pins")
+
+
+async def _forbids(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    return await _constraints(interaction, current, "forbids")
+
+
+def _pair_value(value: str) -> tuple[int, int]:
+    """``"12:34"`` as the autocomplete gives it."""
+    first, _, second = value.strip().partition(":")
+    if not (first.isdigit() and second.isdigit()):
+        raise UserFacingError(
+            f"I could not read {value[:100]!r} as a pair; pick one from the list as you type."
+        )
+    return int(first), int(second)
 
 
 @coordinator_only()
@@ -42,12 +76,15 @@ class MatchCommands(commands.GroupCog, group_name="match"):
     @app_commands.command(name="confirm")
     async def confirm(self, interaction: discord.Interaction[Any]) -> None:
         """Store the saved proposal's partnerships (their spaces open at /round start)."""
-        round_, count = await program_of(interaction).matching.confirm(interaction.user.id)
+        program = program_of(interaction)
+        round_, count = await program.matching.confirm(interaction.user.id)
         await answer(
             interaction,
             f"{count} partnerships confirmed for **{round_.name}**. "
-            "`/round start` opens their private spaces.",
+            "`/round start` opens their private spaces. Anyone left without a partner is "
+            "told privately now (see `/match unmatched`).",
         )
+        await program.run_due()
 
     @app_commands.command(name="pin")
     @app_commands.describe(first="One partner", second="The other partner")
@@ -73,14 +110,53 @@ class MatchCommands(commands.GroupCog, group_name="match"):
         )
         await answer(interaction, f"{first.mention} and {second.mention} will never be matched.")
 
+    @app_commands.command(name="unpin")
+    @app_commands.describe(pair="A pinned pair of this round")
+    @app_commands.autocomplete(pair=_pins)
+    async def unpin(
+        self, interaction: discord.Interaction[Any], pair: app_commands.Range[str, 1, 100]
+    ) -> None:
+        """Let the matcher choose these two people's partners again."""
+        first, second = _pair_value(pair)
+        await program_of(interaction).matching.unpin(first, second, interaction.user.id)
+        await answer(interaction, f"<@{first}> and <@{second}> are no longer pinned.")
+
+    @app_commands.command(name="unforbid")
+    @app_commands.describe(pair="A pair on the forbid list")
+    @app_commands.autocomplete(pair=_forbids)
+    async def unforbid(
+        self, interaction: discord.Interaction[Any], pair: app_commands.Range[str, 1, 100]
+    ) -> None:
+        """Take two people off the forbid list, so they may be matched again."""
+        first, second = _pair_value(pair)
+        await program_of(interaction).matching.unforbid(first, second, interaction.user.id)
+        await answer(interaction, f"<@{first}> and <@{second}> may be matched again.")
+
     @app_commands.command(name="unmatched")
     async def unmatched(self, interaction: discord.Interaction[Any]) -> None:
-        """List who the saved proposal leaves without a partner, and why."""
-        round_, result = await program_of(interaction).matching.saved_proposal()
+        """List who the saved proposal leaves without a partner, why, and what they said."""
+        program = program_of(interaction)
+        round_, result = await program.matching.saved_proposal()
         if not result.unmatched:
             await answer(interaction, f"Everyone in **{round_.name}** has a partner.")
             return
-        lines = [f"- <@{p.discord_id}>: {'; '.join(p.reasons)}" for p in result.unmatched]
+        lines = []
+        for person in await program.outreach.unmatched(round_, result):
+            told = (
+                f"told {discord_time(person.told_at, 'R')}"
+                if person.told_at
+                else "not told yet (after /match confirm)"
+            )
+            said = (
+                f"answered: {UNMATCHED_WORDS[person.answer.answer]} "
+                f"{discord_time(person.answer.answered_at, 'R')}"
+                if person.answer
+                else "no answer yet"
+            )
+            now = f"; now partnered in **{person.partnered_in}**" if person.partnered_in else ""
+            lines.append(
+                f"- <@{person.member_id}>: {'; '.join(person.reasons)} · {told} · {said}{now}"
+            )
         await answer(interaction, ("Left without a partner:\n" + "\n".join(lines))[:2000])
 
     async def _send_result(

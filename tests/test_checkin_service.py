@@ -38,15 +38,16 @@ async def test_not_working_alerts_once_and_only_if_still_meant(world: tuple[Worl
     await w.checkins.answer(BO, pid, 1, "not_working", "No replies.")
     await w.checkins.answer(BO, pid, 1, "not_working", "No replies at all.")
     [item] = await w.store.outbox.by_kind("checkin_alert")
-    assert item.target == {"to": "coordinators"}
+    assert item.target == {"to": "case", "subject": f"p{pid}"}  # the pair's case
     await w.run()
-    [alert] = w.port.texts("coordinators")
+    [alert] = w.port.texts("case")
     assert "Bo Chen" in alert and "No replies at all." in alert
     # Changed to "ok" before the alert went out: nothing reaches coordinators.
     await w.checkins.answer(ANA, pid, 1, "not_working", None)
     await w.checkins.answer(ANA, pid, 1, "ok", None)
     await w.run()
-    assert len(w.port.texts("coordinators")) == 1
+    assert len(w.port.texts("case")) == 1
+    assert len(w.port.texts("card")) == 1  # one case, opened once
 
 
 @pytest.mark.parametrize(

@@ -74,8 +74,45 @@ async def test_the_documented_commands_exist(bot: ILNBot) -> None:
         "match run",
         "match confirm",
         "match unmatched",
+        "match unpin",
+        "match unforbid",
+        "apply withdraw",
+        "pair health",
+        "pair end",
+        "pair rematch",
+        "pair add",
+        "pair note",
+        "case list",
+        "case reply",
+        "ask-coordinators",
     }
     assert expected <= names, sorted(expected - names)
+
+
+NAMING = {"pair", "member", "first", "second", "to"}
+
+
+async def test_every_option_that_names_a_pair_or_a_person_completes(bot: ILNBot) -> None:
+    """Options that name a pair or a person in the new coordinator commands offer choices
+    as a coordinator types (Discord's own user picker covers /match pin and forbid)."""
+    commands = {
+        c.qualified_name: c
+        for c in walk(bot.tree.get_commands(guild=bot.guild_object))
+        if isinstance(c, app_commands.Command)
+    }
+    for name in ("pair end", "pair rematch", "pair add", "pair note", "case reply",
+                 "match unpin", "match unforbid"):  # fmt: skip
+        for parameter in commands[name].parameters:
+            if parameter.name in NAMING:
+                assert parameter.autocomplete, f"/{name} {parameter.name}"
+
+
+async def test_coordinator_groups_are_hidden_by_default(bot: ILNBot) -> None:
+    for group in bot.tree.get_commands(guild=bot.guild_object):
+        if group.name in ("pair", "case", "match", "round", "applicants"):
+            assert group.default_permissions is not None, group.name
+        if group.name in ("apply", "ask-coordinators"):
+            assert group.default_permissions is None, group.name
 
 
 async def test_commands_are_registered_for_the_guild_only(bot: ILNBot) -> None:

@@ -41,6 +41,7 @@ class FakePort:
     history_calls: int = 0
     removed: list[tuple[int, int]] = field(default_factory=list)
     next_id: int = 9_000_000
+    case_threads: set[int] = field(default_factory=set)
 
     def _record(self, where: str, target: int, post: Draft, nonce: str) -> int:
         assert nonce not in self.nonces, "a post was sent twice"
@@ -61,7 +62,19 @@ class FakePort:
         raise AssertionError("tests give every partnership its space up front")
 
     async def send(self, channel_id: int, post: Draft, nonce: str) -> int:
-        return self._record("space", channel_id, post, nonce)
+        where = "case" if channel_id in self.case_threads else "space"
+        return self._record(where, channel_id, post, nonce)
+
+    async def open_case(self, title: str, marker: str, post: Draft, nonce: str) -> tuple[int, int]:
+        card = self._record("card", 0, post, nonce)
+        self.case_threads.add(card)
+        return card, card
+
+    async def edit_case_card(self, thread_id: int, post: Draft) -> None:
+        return None
+
+    async def private_thread(self, user_id: int) -> int:
+        return 6000 + user_id
 
     async def send_direct(self, user_id: int, post: Draft, nonce: str) -> int:
         if user_id in self.closed_dms:
@@ -318,7 +331,7 @@ async def test_at_most_one_nudge_a_week_then_one_escalation(world: tuple[World, 
     assert await w.keys_of("escalation") == []
     await w.run(at(28, 10))
     assert await w.keys_of("escalation") == [f"p{pid}:escalation:1"]
-    [alert] = w.port.texts("coordinators")
+    [alert] = w.port.texts("case")
     assert "**ana-and-bo** has had no contact for 28 days" in alert
     assert "2 reminders" in alert
     assert "Bo Chen away 5 April 2027 – 8 April 2027" in alert
@@ -417,7 +430,7 @@ async def test_not_working_checkin_alerts_coordinators_privately(
     with pytest.raises(UserFacingError):
         await w.checkins.answer(CHEN, pid, 1, "great", None)
     await w.run()
-    [alert] = w.port.texts("coordinators")
+    [alert] = w.port.texts("case")
     assert "Ana Silva" in alert and "ana-and-bo" in alert
     assert "Not working" in alert and "We never find a time." in alert
     assert all("never find" not in text for text in w.port.texts("space"))
@@ -573,7 +586,7 @@ async def test_member_leaving_alerts_coordinators(world: tuple[World, int]) -> N
     assert partnership is not None and partnership.state == "member_left"
     assert not await w.contact_log.record_message(SPACE, ANA, 1, at(0, 10))
     await w.run(at(0, 1))
-    [alert] = w.port.texts("coordinators")
+    [alert] = w.port.texts("case")
     assert "**Bo Chen** has left the server" in alert and "ana-and-bo" in alert
     assert w.port.removed == [(SPACE, BO)]  # so rejoining does not bring the space back
     assert await w.departures.member_left(BO) == []

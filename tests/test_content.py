@@ -70,6 +70,11 @@ SAMPLE_FIELDS: dict[str, str] = {
     "away_summary": "a" * 200,
     "role_mention": "<@&100000000000000777>",
     "close_hint": "Applications close on Sunday 15 March 2026.",
+    "reply": "r" * 1500,
+    "reason": "Partners always live in different countries, and everyone who shares a "
+    "language with you this round lives in " + "x" * 100 + " too.",
+    "languages": "Swahili, Zulu and Isindebele seSewula",
+    "country": "the Democratic Republic of the Congo",
 }
 
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b06\u2194-\u21aa]")
@@ -157,6 +162,11 @@ def test_templates_use_the_important_fields(messages: Messages) -> None:
         "end.reminder": {"mentions", "end_date"},
         "end.closing": {"mentions"},
         "round.applications_open": {"role_mention", "round_name", "close_hint"},
+        "cases.reply": {"reply"},
+        "outreach.unmatched": {"round_name", "reason"},
+        "outreach.reason_language": {"languages"},
+        "outreach.reason_country": {"country"},
+        "pairs.ended": {"mentions"},
     }
     for key, needed in must_use.items():
         for index, text in enumerate(messages.variants(key)):

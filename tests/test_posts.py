@@ -16,10 +16,11 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.domain.applications import Application
 from bot.posts import (
-    CoordinatorsTarget,
+    CaseTarget,
     DirectTarget,
     ForumTarget,
     Post,
+    PrivateTarget,
     SpaceTarget,
     ThreadTarget,
     Work,
@@ -27,12 +28,16 @@ from bot.posts import (
     limits,
 )
 from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
+from bot.posts.cases import CaseCard, CaseFollowUp, CaseReply, OpenCase, case_card
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
 from bot.posts.desks import DeskFeature, DeskWelcome
+from bot.posts.digest import WeeklyDigest
 from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
+from bot.posts.outreach import UnmatchedNotice
+from bot.posts.pairs import PairEnded
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -41,10 +46,11 @@ from bot.services.ports import Draft
 from bot.services.program import Program
 from bot.simulation.recorder import RecordingDiscord
 from bot.store import Scheduled, Store
+from bot.store.models import pair_subject
 
 START = date(2027, 3, 1)
 LONG = "Maximiliana Wilhelmina Anastasia de la Fuente-Oyelaran " * 4
-ANA, BO = 101, 102
+ANA, BO, CARA = 101, 102, 103
 
 
 @dataclass
@@ -58,6 +64,11 @@ class World:
     event_id: int
     event_start: datetime
     desk_thread: int
+    event_key: str
+
+    @property
+    def case(self) -> CaseTarget:
+        return CaseTarget(subject=pair_subject(self.partnership_id))
 
 
 def application(discord_id: int, name: str, country: str, zone: str) -> Application:
@@ -91,6 +102,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             [
                 application(ANA, "Ana " + LONG, "NZ", "Pacific/Kiritimati"),
                 application(BO, "李小龍 " + LONG, "US", "Pacific/Pago_Pago"),
+                application(CARA, "Cara " + LONG, "KE", "Africa/Nairobi"),
             ],
             clock.now(),
         )
@@ -130,6 +142,14 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         desk = port.open_desk_post(ANA, clock.now())
         await store.desks.add(desk, ANA, clock.now(), [])
         await store.desks.consent(desk, "c" * 200, clock.now())
+        # A case with a long message in it, its thread open, and many events and notes.
+        await program.cases.write(ANA, "Ana", "m" * 1500, "message", required=True)
+        for number in range(8):
+            await program.pairs.note(str(pid), f"note {number} " + "n" * 990, 7)
+        await program.run_due()
+        case = await store.cases.by_subject(pair_subject(pid))
+        assert case is not None and case.thread_id is not None
+        [message] = [e for e in await store.cases.events(case.id) if e.kind == "message"]
         yield World(
             program,
             round_.id,
@@ -140,6 +160,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             event.id,
             event.starts_at,
             desk,
+            message.outbox_key,
         )
     finally:
         await store.close()
@@ -162,7 +183,11 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     ApplicationsOpen: lambda w: ApplicationsOpen(round_id=w.round_id),
     MissingPermissions: lambda w: MissingPermissions(problems=tuple("p" * 90 for _ in range(40))),
     DeliveryFailed: lambda w: DeliveryFailed(
-        partnership_id=w.partnership_id, failed_key="p1:intro", failed_kind="intro", error="e" * 900
+        partnership_id=w.partnership_id,
+        target=w.case,
+        failed_key="p1:intro",
+        failed_kind="intro",
+        error="e" * 900,
     ),
     Nudge: lambda w: Nudge(
         partnership_id=w.partnership_id,
@@ -175,6 +200,7 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     ),
     Escalation: lambda w: Escalation(
         partnership_id=w.partnership_id,
+        target=w.case,
         days=30,
         nudges=2,
         away_summary="a" * 900,
@@ -200,7 +226,7 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
         member_id=ANA,
     ),
     CheckinAlert: lambda w: CheckinAlert(
-        partnership_id=w.partnership_id, target=CoordinatorsTarget(), member_id=ANA, sequence=1
+        partnership_id=w.partnership_id, target=w.case, member_id=ANA, sequence=1
     ),
     PartnerLeft: lambda w: PartnerLeft(partnership_id=w.partnership_id, member_id=BO),
     RemoveFromSpace: lambda w: RemoveFromSpace(partnership_id=w.partnership_id, member_id=BO),
@@ -211,6 +237,25 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     ),
     DeskWelcome: lambda w: DeskWelcome(target=ThreadTarget(thread_id=w.desk_thread), author_id=ANA),
     DeskFeature: lambda w: DeskFeature(thread_id=w.desk_thread, slot=date(2027, 3, 15)),
+    OpenCase: lambda w: OpenCase(subject=w.case.subject),
+    CaseCard: lambda w: CaseCard(subject=w.case.subject, after="sample"),
+    CaseFollowUp: lambda w: CaseFollowUp(target=w.case, key_name=w.event_key),
+    CaseReply: lambda w: CaseReply(
+        target=PrivateTarget(user_id=ANA), subject=w.case.subject, event_key=w.event_key
+    ),
+    UnmatchedNotice: lambda w: UnmatchedNotice(
+        target=PrivateTarget(user_id=CARA), round_id=w.round_id, cause="language"
+    ),
+    PairEnded: lambda w: PairEnded(partnership_id=w.partnership_id, target=w.space),
+    WeeklyDigest: lambda w: WeeklyDigest(
+        week_of=date(2027, 3, 8),
+        open_cases=tuple(f"<#1234567890123> case {n} " + "x" * 200 for n in range(40)),
+        opened=3,
+        handled=1,
+        pairs=300,
+        quiet=tuple(f"pair {n} " + "q" * 200 for n in range(40)),
+        checkins={"great": 10, "ok": 2, "not_working": 1},
+    ),
 }
 
 
@@ -235,6 +280,20 @@ async def test_each_post_reaches_discord_within_its_limits(world: World, kind: t
     sent = port.message(receipt.message_id).draft
     assert limits.problems(sent) == []
     assert "{" not in sent.content, "a template field was left unfilled"
+
+
+async def test_a_case_card_full_of_long_events_and_notes_fits(world: World) -> None:
+    """Long names, a long message, eight long notes: the card fits without being cut."""
+    case = await world.program.store.cases.by_subject(world.case.subject)
+    assert case is not None
+    card = await case_card(world.program.dispatcher.context().render, case)
+    assert limits.problems(card) == []
+    port = world.program.port
+    assert isinstance(port, RecordingDiscord)
+    assert case.thread_id is not None
+    shown = port.message(case.thread_id).draft
+    assert shown.embeds[0]["footer"]["text"] == f"ILN case {world.case.subject}"
+    assert [type(b).__name__ for b in shown.buttons] == ["CaseButton"] * 3
 
 
 def test_fit_shortens_every_text_and_the_embed_total() -> None:

@@ -50,6 +50,13 @@ REQUIRED_KINDS = {
     "desk_shared",
     "desk_welcomed",
     "desk_featured",
+    "unmatched_told",
+    "unmatched_answered",
+    "case_opened",
+    "case_taken",
+    "case_follow_up",
+    "case_handled",
+    "digest_posted",
 }
 SILENT_ROLES = {"quiet", "quiet_resumes", "one_sided"}
 
@@ -189,6 +196,24 @@ def test_nudges_go_only_to_silent_pairs_and_never_while_someone_is_away(
     assert nudged == {pid for pid, role in roles.items() if role in SILENT_ROLES}
     escalated = {event.partnership for event in sample.of("coordinator_alerted")}
     assert nudged <= escalated, "unanswered nudges reach the coordinators"
+
+
+def test_every_case_is_handled_by_the_scripted_coordinator(sample: SampleRun) -> None:
+    opened = sample.of("case_opened")
+    handled = sample.of("case_handled")
+    escalated = {event.partnership for event in sample.of("coordinator_alerted")}
+    assert escalated <= {event.partnership for event in opened}, "every alert has its case"
+    assert len(opened) == len({event.detail for event in opened}), "one case per pair"
+    assert len(handled) == len(opened) + len(sample.of("case_reopened"))
+    for case in opened:
+        [first] = [e for e in handled if e.detail == case.detail][:1]
+        assert first.at - case.at == timedelta(days=1)
+    [summary] = sample.of("summary")
+    assert f"cases: {len(opened)} opened" in summary.detail
+    assert f"{len(handled)} handled" in summary.detail
+    told = sample.of("unmatched_told")
+    assert len(told) == len(sample.of("unmatched")) == 2
+    assert "unmatched answers: keep 1, talk 1" in summary.detail
 
 
 def test_the_away_pair_hears_about_it_and_is_welcomed_back(sample: SampleRun) -> None:

@@ -183,6 +183,9 @@ def _summary_lines(result: SimulationResult, seconds: float) -> list[str]:
         "posts: " + _counts(summary.posts),
         f"nudges: {sum(summary.nudges.values())} ({_counts(summary.nudges) or 'none'})",
         f"coordinator alerts: {sum(summary.alerts.values())} ({_counts(summary.alerts) or 'none'})",
+        f"cases: {summary.cases_opened} opened, {summary.cases_reopened} reopened, "
+        f"{summary.cases_handled} handled",
+        f"unmatched answers: {_counts(summary.unmatched_answers) or 'none'}",
         f"check-in answers: {_counts(summary.checkin_answers) or 'none'}",
         f"partner messages: {summary.partner_messages}",
         f"live discussions: {summary.events_scheduled} scheduled, "

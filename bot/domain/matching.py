@@ -54,7 +54,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -189,11 +189,22 @@ class ProposedPair(BaseModel):
     coordinator_notes: list[str] = Field(default_factory=list)
 
 
+UnmatchedCause = Literal["language", "country", "history", "odd_one_out"]
+
+
 class Unmatched(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     discord_id: int
     reasons: list[str]
+    cause: UnmatchedCause = Field(
+        default="odd_one_out",
+        description=(
+            "Why, as the applicant is told it: no shared language, nobody abroad, only "
+            "past or forbidden partners, or the odd one out (pins included, so a pin or a "
+            "forbid is never revealed)."
+        ),
+    )
 
 
 class MatchMetrics(BaseModel):
@@ -904,35 +915,35 @@ def _hard_rule_breaks(f: _Features, rules: _Rules, past: _Rules, i: int, j: int)
 
 def _unmatched_reason(
     f: _Features, rules: _Rules, i: int, pinned: set[int], trio_hosts: int
-) -> str:
-    """The most specific reason nobody could be found for applicant `i`."""
+) -> tuple[UnmatchedCause, str]:
+    """The most specific reason nobody could be found for applicant `i`, with its cause."""
     app = f.applications[i]
     others = [j for j in range(len(f.applications)) if j != i]
     speakers = [j for j in others if f.language[i] & f.language[j]]
     if not speakers:
         names = ", ".join(f"{language_name(c)} ({c})" for c in app.languages)
-        return f"no other applicant shares a language: {names}"
+        return "language", f"no other applicant shares a language: {names}"
     abroad = speakers
     if rules.require_different_countries:
         abroad = [j for j in speakers if f.country[j] != f.country[i]]
         if not abroad:
-            return (
+            return "country", (
                 "every applicant who shares a language is in the same country "
                 f"({country_name(app.country)})"
             )
     allowed = [j for j in abroad if not rules.is_blocked(i, j)]
     if not allowed:
-        return "all feasible partners were past partners or forbidden"
+        return "history", "all feasible partners were past partners or forbidden"
     free = [j for j in allowed if j not in pinned]
     if not free:
-        return "every feasible partner was pinned to someone else by a coordinator"
+        return "odd_one_out", "every feasible partner was pinned to someone else by a coordinator"
     reason = (
         f"odd one out: every feasible partner ({len(free)}) was matched with someone "
         "who suited them better"
     )
     if trio_hosts == 0:
-        return reason
-    return reason + "; no pair had both members suit them as a third member"
+        return "odd_one_out", reason
+    return "odd_one_out", reason + "; no pair had both members suit them as a third member"
 
 
 # ---------------------------------------------------------------------------
@@ -1111,10 +1122,10 @@ def _result(
         ),
         key=lambda pair: pair.members,
     )
-    unmatched = [
-        Unmatched(discord_id=ids[i], reasons=[_unmatched_reason(f, rules, i, pinned, trio_hosts)])
-        for i in leftovers
-    ]
+    unmatched = []
+    for i in leftovers:
+        cause, reason = _unmatched_reason(f, rules, i, pinned, trio_hosts)
+        unmatched.append(Unmatched(discord_id=ids[i], reasons=[reason], cause=cause))
     return MatchResult(
         pairs=pairs,
         unmatched=unmatched,
@@ -1132,6 +1143,7 @@ __all__ = [
     "MatchWeights",
     "ProposedPair",
     "Unmatched",
+    "UnmatchedCause",
     "match",
     "shared_working_minutes",
 ]

@@ -15,10 +15,12 @@ from bot.posts.away import AvailabilityAsk, AwayNoted, WelcomeBack
 from bot.posts.base import (
     ActionContext,
     AnnouncementsTarget,
+    CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     ForumTarget,
     Post,
+    PrivateTarget,
     Receipt,
     RenderContext,
     SpaceTarget,
@@ -26,12 +28,16 @@ from bot.posts.base import (
     ThreadTarget,
     Work,
 )
+from bot.posts.cases import CaseCard, CaseFollowUp, CaseReply, OpenCase
 from bot.posts.checkins import CheckinAlert, CheckinDm, CheckinPrompt
 from bot.posts.closing import Closing, EndReminder
 from bot.posts.contact import Escalation, Nudge
 from bot.posts.desks import DeskFeature, DeskWelcome
+from bot.posts.digest import WeeklyDigest
 from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
+from bot.posts.outreach import UnmatchedNotice
+from bot.posts.pairs import PairEnded
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -62,7 +68,14 @@ AnyWork = Annotated[
     | EventNote
     | EventReminder
     | DeskWelcome
-    | DeskFeature,
+    | DeskFeature
+    | OpenCase
+    | CaseCard
+    | CaseFollowUp
+    | CaseReply
+    | UnmatchedNotice
+    | PairEnded
+    | WeeklyDigest,
     Field(discriminator="kind"),
 ]
 
@@ -88,10 +101,12 @@ __all__ = [
     "ActionContext",
     "AnnouncementsTarget",
     "AnyWork",
+    "CaseTarget",
     "CoordinatorsTarget",
     "DirectTarget",
     "ForumTarget",
     "Post",
+    "PrivateTarget",
     "Receipt",
     "RenderContext",
     "SpaceTarget",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Literal
 
 from bot.content import pick
 from bot.domain.applications import called
@@ -52,9 +53,11 @@ def varied(variants: Sequence[str], series: str, number: int) -> str:
     return variants[(first + number - 1) % len(variants)]
 
 
-def discord_time(moment: datetime, style: str = "F") -> str:
-    """A Discord timestamp (``<t:UNIX:F>``): each reader sees it in their own time zone.
-    ``F`` is the long date and time, ``R`` relative ("in 3 days"), ``t`` the short time."""
+TimeStyle = Literal["t", "T", "d", "D", "f", "F", "R"]
+
+
+def discord_time(moment: datetime, style: TimeStyle = "F") -> str:
+    """``<t:UNIX:F>``: Discord shows it in each reader's own time zone and language."""
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
@@ -66,3 +69,8 @@ def when(moment: datetime) -> str:
 def hashtags(*groups: Iterable[str]) -> str:
     """Hashtags from each group in order, each once: ``#welcometomydesk #interlibnet``."""
     return " ".join(dict.fromkeys(tag for group in groups for tag in group if tag))
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 day``, ``3 days`` (``many`` for irregular plurals)."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"

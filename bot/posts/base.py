@@ -74,13 +74,31 @@ class ThreadTarget(_Frozen):
     thread_id: int
 
 
+class CaseTarget(_Frozen):
+    """The thread of the case about ``subject`` (a partnership or a person), once it is
+    open; see :mod:`bot.posts.cases`."""
+
+    to: Literal["case"] = "case"
+    subject: str
+
+
+class PrivateTarget(_Frozen):
+    """A direct message; when the member does not accept them, a private thread the bot
+    opens for them alone (never a space their partner shares)."""
+
+    to: Literal["private"] = "private"
+    user_id: int
+
+
 Target = Annotated[
     SpaceTarget
     | CoordinatorsTarget
     | AnnouncementsTarget
     | ForumTarget
     | DirectTarget
-    | ThreadTarget,
+    | ThreadTarget
+    | CaseTarget
+    | PrivateTarget,
     Field(discriminator="to"),
 ]
 

@@ -11,12 +11,14 @@ from bot.domain.checkins import RATING_LABELS
 from bot.posts._text import full_name, mentions, preferred_name
 from bot.posts.away import superseded
 from bot.posts.base import (
+    CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     PartnershipPost,
     RenderContext,
     SpaceTarget,
 )
+from bot.posts.cases import for_case
 from bot.posts.contact import live_partnership
 from bot.services.ports import ButtonSpec, Draft
 
@@ -89,9 +91,11 @@ class CheckinDm(PartnershipPost):
 
 
 class CheckinAlert(PartnershipPost):
+    """A "not working" answer: a follow-up in the pair's case."""
+
     kind: Literal["checkin_alert"] = "checkin_alert"
     event: ClassVar[str] = "coordinator_alerted"
-    target: CoordinatorsTarget = CoordinatorsTarget()
+    target: CaseTarget | CoordinatorsTarget = CoordinatorsTarget()
     member_id: int
     sequence: int
 
@@ -121,4 +125,7 @@ class CheckinAlert(PartnershipPost):
             rating=RATING_LABELS[answer.rating],
             comment=(answer.comment or "(no comment)")[:COMMENT_LIMIT],
         )
-        return Draft(content=text)
+        return await for_case(context, self.target, Draft(content=text))
+
+    def case_summary(self) -> str:
+        return f"<@{self.member_id}> answered check-in {self.sequence}: Not working"

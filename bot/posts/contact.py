@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from bot.posts._text import full_name, mentions, varied
-from bot.posts.base import CoordinatorsTarget, PartnershipPost, RenderContext, SpaceTarget
+from bot.posts._text import full_name, mentions, plural, varied
+from bot.posts.base import (
+    CaseTarget,
+    CoordinatorsTarget,
+    PartnershipPost,
+    RenderContext,
+    SpaceTarget,
+)
+from bot.posts.cases import for_case
 from bot.services.ports import Draft
 from bot.store.models import Partnership
 
@@ -51,9 +58,12 @@ class Nudge(PartnershipPost):
 
 
 class Escalation(PartnershipPost):
+    """Nudges went unanswered: a follow-up in the pair's case (queued with
+    :func:`bot.posts.cases.on_case`; a row queued before cases went to the channel)."""
+
     kind: Literal["escalation"] = "escalation"
     event: ClassVar[str] = "coordinator_alerted"
-    target: CoordinatorsTarget = CoordinatorsTarget()
+    target: CaseTarget | CoordinatorsTarget = CoordinatorsTarget()
     days: int
     nudges: int
     away_summary: str
@@ -82,7 +92,10 @@ class Escalation(PartnershipPost):
             lines.append(f"Not heard from: {', '.join(quiet)}")
         if partnership.channel_id is not None:
             lines.append(f"Space: {context.port.channel_link(partnership.channel_id)}")
-        return Draft(content="\n".join(lines)[:MESSAGE_LIMIT])
+        return await for_case(context, self.target, Draft(content="\n".join(lines)[:MESSAGE_LIMIT]))
+
+    def case_summary(self) -> str:
+        return f"No contact for {plural(self.days, 'day')} after {plural(self.nudges, 'reminder')}"
 
 
 async def live_partnership(context: RenderContext, partnership_id: int) -> Partnership | None:

@@ -7,12 +7,14 @@ from typing import ClassVar, Literal
 from bot.posts._text import full_name
 from bot.posts.base import (
     ActionContext,
+    CaseTarget,
     CoordinatorsTarget,
     PartnershipPost,
     Receipt,
     RenderContext,
     Work,
 )
+from bot.posts.cases import for_case
 from bot.services.ports import Draft
 
 
@@ -35,9 +37,11 @@ class RemoveFromSpace(Work):
 
 
 class PartnerLeft(PartnershipPost):
+    """A follow-up in the pair's case."""
+
     kind: Literal["partner_left"] = "partner_left"
     event: ClassVar[str] = "coordinator_alerted"
-    target: CoordinatorsTarget = CoordinatorsTarget()
+    target: CaseTarget | CoordinatorsTarget = CoordinatorsTarget()
     member_id: int
 
     @property
@@ -53,4 +57,7 @@ class PartnerLeft(PartnershipPost):
             member_name=full_name(person, self.member_id),
             partnership_name=partnership.name,
         )
-        return Draft(content=text)
+        return await for_case(context, self.target, Draft(content=text))
+
+    def case_summary(self) -> str:
+        return f"<@{self.member_id}> left the server"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar, Literal
 
-from bot.posts.base import CoordinatorsTarget, Post, RenderContext
+from bot.posts.base import CaseTarget, CoordinatorsTarget, Post, RenderContext, Work
+from bot.posts.cases import failure_subject, for_case, on_case
 from bot.services.ports import Draft
+from bot.store import Scheduled
 
 MESSAGE_LIMIT = 2000
 
@@ -35,11 +38,13 @@ class MissingPermissions(Post):
 
 
 class DeliveryFailed(Post):
-    """Discord keeps refusing a post or action; said once, with what was refused."""
+    """Discord keeps refusing a post or action; said once, with what was refused: in the
+    case of the partnership or person it was for, or plainly in the coordinators' channel
+    when it was for nobody in particular or was itself part of a case."""
 
     kind: Literal["delivery_failed"] = "delivery_failed"
     event: ClassVar[str] = "coordinator_alerted"
-    target: CoordinatorsTarget = CoordinatorsTarget()
+    target: CaseTarget | CoordinatorsTarget = CoordinatorsTarget()
     failed_key: str
     failed_kind: str
     error: str
@@ -58,10 +63,25 @@ class DeliveryFailed(Post):
             partnership = await context.reads.partnership(self.partnership_id)
             if partnership is not None:
                 space = f" for **{partnership.name}**"
-        return Draft(
-            content=(
-                f"Discord refused the bot's {self.failed_kind.replace('_', ' ')}{space}, "
-                f"and trying again will not help: {self.error}\n"
-                "Please check the bot's permissions and the server's limits."
-            )[:MESSAGE_LIMIT]
-        )
+        text = (
+            f"Discord refused the bot's {self.failed_kind.replace('_', ' ')}{space}, "
+            f"and trying again will not help: {self.error}\n"
+            "Please check the bot's permissions and the server's limits."
+        )[:MESSAGE_LIMIT]
+        return await for_case(context, self.target, Draft(content=text))
+
+
+def delivery_failed(failed_key: str, work: Work, error: str, now: datetime) -> list[Scheduled]:
+    """What tells the coordinators that Discord keeps refusing ``work``."""
+    subject = failure_subject(work)
+    report = DeliveryFailed(
+        partnership_id=work.partnership_id,
+        target=CaseTarget(subject=subject) if subject else CoordinatorsTarget(),
+        failed_key=failed_key,
+        failed_kind=work.kind,
+        error=error,
+    )
+    if subject is None:
+        return [Scheduled(report, now)]
+    summary = f"Discord refused the bot's {work.kind.replace('_', ' ')}"
+    return on_case(report, subject, "delivery_failed", summary, now)

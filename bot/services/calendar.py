@@ -177,11 +177,7 @@ class CalendarPlanner:
             if ended:
                 entries = [(now, _closing(calendar))]
             else:
-                entries = [
-                    (at, entry)
-                    for at, entry in calendar.due_times(zones)
-                    if _applies(entry, at, pair)
-                ]
+                entries = _for_pair(calendar.due_times(zones), pair)
             self._pairs.replace(pair.id, [(at, (at, pair, entry)) for at, entry in entries])
         items = [] if ended else self._round_items(round_id, calendar)
         self._rounds.replace(round_id, [(at, (at, item)) for at, item in items])
@@ -276,6 +272,23 @@ class CalendarPlanner:
             self._stale_rounds.add(round_id)
             return []
         return [Scheduled(_cohort_thread(round_, item), at)]
+
+
+def _for_pair(
+    due: list[tuple[datetime, CalendarEntry]], pair: LivePair
+) -> list[tuple[datetime, CalendarEntry]]:
+    """A pair's entries. A partnership made mid-round (a coordinator's rematch) starts
+    with the topic of the moment, not every topic it missed."""
+    before = [
+        entry.topic_id for at, entry in due if entry.series is Series.TOPIC and at < pair.created_at
+    ]
+    missed = set(before[:-1])
+    return [
+        (at, entry)
+        for at, entry in due
+        if _applies(entry, at, pair)
+        and not (entry.series is Series.TOPIC and entry.topic_id in missed)
+    ]
 
 
 def _applies(entry: CalendarEntry, at: datetime, pair: LivePair) -> bool:

@@ -6,11 +6,13 @@ import logging
 
 from bot.clock import Clock
 from bot.domain.checkins import MAX_COMMENT, RATINGS, clean_comment
+from bot.posts.base import CaseTarget
+from bot.posts.cases import on_case
 from bot.posts.checkins import CheckinAlert
 from bot.services.contact import require_member
 from bot.services.errors import UserFacingError
-from bot.store import Scheduled, Store
-from bot.store.models import Partnership
+from bot.store import Store
+from bot.store.models import Partnership, pair_subject
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,15 @@ class CheckinService:
             partnership_id, user_id, sequence, rating, comment, now
         )
         if rating == "not_working":
+            subject = pair_subject(partnership_id)
             alert = CheckinAlert(
-                partnership_id=partnership_id, member_id=user_id, sequence=sequence
+                partnership_id=partnership_id,
+                target=CaseTarget(subject=subject),
+                member_id=user_id,
+                sequence=sequence,
             )
-            await self._store.outbox.enqueue([Scheduled(alert, now)], now)
+            items = on_case(alert, subject, "checkin", alert.case_summary(), now, member_id=user_id)
+            await self._store.outbox.enqueue(items, now)
             log.info("check-in %s of partnership %s needs coordinators", sequence, partnership_id)
 
     async def set_dm_opt_in(self, user_id: int, on: bool) -> None:

@@ -18,10 +18,13 @@ from bot.domain.applications import (
 )
 from bot.domain.matching import MatchInputError, MatchResult, MatchSettings, match
 from bot.services.errors import UserFacingError
+from bot.services.outreach import notices
 from bot.services.rounds import RoundService, describe_state
 from bot.services.spaces import space_name, unique_names
 from bot.store import Store
+from bot.store.effects import Audit, Enqueue
 from bot.store.models import MatchPair, Round, RoundState
+from bot.store.partnerships import NewPartnership
 
 EDITABLE_STATES = (RoundState.DRAFT, RoundState.APPLICATIONS_OPEN, RoundState.APPLICATIONS_CLOSED)
 
@@ -106,27 +109,6 @@ class MatchingService:
         round_ = await self._applicants_round()
         return round_, await self._store.people.application(round_.id, user_id)
 
-    async def withdraw(self, user_id: int) -> Round:
-        """Remove a person's application to the current round, before matching: while
-        the round takes applications or is being matched, and no partnership of it is
-        confirmed yet. A proposal already made then no longer matches its inputs, so
-        `/match confirm` asks for a new `/match run`; the round's pins that name the person
-        go with the application."""
-        round_ = await self._rounds.current()
-        if round_.state not in EDITABLE_STATES or await self._store.partnerships.for_round(
-            round_.id
-        ):
-            raise UserFacingError(
-                f"The partnerships of **{round_.name}** are already made, so an application "
-                "can no longer be withdrawn; please talk to a coordinator."
-            )
-        if not await self._store.people.withdraw_application(round_.id, user_id):
-            raise UserFacingError(f"You have no application to **{round_.name}** to withdraw.")
-        await self._store.coordination.audit(
-            user_id, "apply.withdraw", {"round": round_.name}, self._clock.now()
-        )
-        return round_
-
     # Coordinators' constraints ---------------------------------------------------------------
 
     async def pin(self, first: int, second: int, actor_id: int) -> None:
@@ -153,6 +135,47 @@ class MatchingService:
             {"round": round_.name, "pair": [pair.member_a, pair.member_b]},
             self._clock.now(),
         )
+
+    async def unpin(self, first: int, second: int, actor_id: int) -> None:
+        round_ = await self._editable_round()
+        pair = _pair(first, second)
+        audit = Audit(actor_id, "match.unpin", {"round": round_.name, "pair": _ids(pair)})
+        if not await self._store.coordination.unpin(round_.id, pair, [audit], self._clock.now()):
+            raise UserFacingError(
+                f"<@{pair.member_a}> and <@{pair.member_b}> are not pinned in **{round_.name}**."
+            )
+
+    async def unforbid(self, first: int, second: int, actor_id: int) -> None:
+        pair = _pair(first, second)
+        audit = Audit(actor_id, "match.unforbid", {"pair": _ids(pair)})
+        if not await self._store.coordination.unforbid(pair, [audit], self._clock.now()):
+            raise UserFacingError(
+                f"<@{pair.member_a}> and <@{pair.member_b}> are not on the forbid list."
+            )
+
+    async def constraint_choices(self, which: str, typed: str) -> list[tuple[str, str]]:
+        """Autocomplete for ``/match unpin`` (the round's pins) and ``/match unforbid``."""
+        if which == "pins":
+            try:
+                round_ = await self._rounds.current()
+            except UserFacingError:
+                return []
+            pairs = await self._store.coordination.pins(round_.id)
+        else:
+            pairs = await self._store.coordination.forbids()
+        people = await self._store.people.participants(
+            [m for pair in pairs for m in (pair.member_a, pair.member_b)]
+        )
+
+        def name(member: int) -> str:
+            return people[member].name if member in people else f"member {member}"
+
+        text = typed.strip().lower()
+        choices = [
+            (f"{name(p.member_a)} & {name(p.member_b)}"[:100], f"{p.member_a}:{p.member_b}")
+            for p in pairs
+        ]
+        return [c for c in choices if text in c[0].lower()][:25]
 
     async def forbid(self, first: int, second: int, reason: str | None, actor_id: int) -> None:
         pair = _pair(first, second)
@@ -212,16 +235,12 @@ class MatchingService:
             raise UserFacingError(
                 "The saved proposal has no partnerships; see `/match unmatched` for why."
             )
-        await self._store_partnerships(round_, result)
-        await self._store.coordination.audit(
-            actor_id,
-            "match.confirm",
-            {"round": round_.name, "pairs": len(result.pairs)},
-            self._clock.now(),
-        )
+        await self._store_partnerships(round_, result, actor_id)
         return round_, len(result.pairs)
 
-    async def _store_partnerships(self, round_: Round, result: MatchResult) -> None:
+    async def _store_partnerships(self, round_: Round, result: MatchResult, actor_id: int) -> None:
+        """The partnerships, the messages to those left without a partner and the audit
+        entry, in one transaction: a crash leaves all of them or none."""
         people = await self._store.people.participants(
             [m for pair in result.pairs for m in pair.members]
         )
@@ -234,10 +253,15 @@ class MatchingService:
             [space_name([called_by(m) for m in pair.members]) for pair in result.pairs]
         )
         now = self._clock.now()
-        for pair, name in zip(result.pairs, names, strict=True):
-            await self._store.partnerships.create(
-                round_.id, name, pair.members, score=pair.score, reasons=pair.reasons, now=now
-            )
+        new = [
+            NewPartnership(name, tuple(pair.members), pair.score, tuple(pair.reasons))
+            for pair, name in zip(result.pairs, names, strict=True)
+        ]
+        audit = Audit(actor_id, "match.confirm", {"round": round_.name, "pairs": len(new)})
+        told = tuple(notices(round_, result, now))
+        await self._store.partnerships.create_many(
+            round_.id, new, now, lambda ids: [Enqueue(told), audit]
+        )
 
     async def _compute(self, round_: Round) -> tuple[MatchResult, str]:
         inputs = await self._inputs(round_)
@@ -318,6 +342,10 @@ class CsvRejected(UserFacingError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("Nothing was imported. Please fix:\n" + "\n".join(problems))
         self.problems = problems
+
+
+def _ids(pair: MatchPair) -> list[int]:
+    return [pair.member_a, pair.member_b]
 
 
 def _pair(first: int, second: int) -> MatchPair:

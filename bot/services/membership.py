@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock
+from bot.posts.base import CaseTarget
+from bot.posts.cases import on_case
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.services.changes import Changes
 from bot.store import Scheduled, Store
-from bot.store.models import Partnership
+from bot.store.models import Partnership, pair_subject
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +29,24 @@ class Departures:
             for p in await self._store.partnerships.for_member(user_id)
             if p.state in ("confirmed", "active")
         ]
-        posts = []
+        posts: list[Scheduled] = []
         for partnership in affected:
             await self._store.partnerships.mark_left(partnership.id, user_id, now)
             await self._store.partnerships.set_state(partnership.id, "member_left")
             self._changes.partnership(partnership.id)
-            posts.append(
-                Scheduled(PartnerLeft(partnership_id=partnership.id, member_id=user_id), now)
+            subject = pair_subject(partnership.id)
+            alert = PartnerLeft(
+                partnership_id=partnership.id,
+                target=CaseTarget(subject=subject),
+                member_id=user_id,
+            )
+            posts += on_case(
+                alert, subject, "partner_left", alert.case_summary(), now, member_id=user_id
             )
             if partnership.channel_id is not None:
                 removal = RemoveFromSpace(partnership_id=partnership.id, member_id=user_id)
                 posts.append(Scheduled(removal, now))
         if posts:
             await self._store.outbox.enqueue(posts, now)
-            log.info("member %s left; %d partnership(s) need a coordinator", user_id, len(posts))
+            log.info("member %s left; %d partnership(s) need a coordinator", user_id, len(affected))
         return affected

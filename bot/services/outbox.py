@@ -24,9 +24,11 @@ from bot.clock import Clock
 from bot.posts import (
     ActionContext,
     AnnouncementsTarget,
+    CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     ForumTarget,
+    PrivateTarget,
     Receipt,
     RenderContext,
     SpaceTarget,
@@ -37,7 +39,7 @@ from bot.posts import (
 )
 from bot.posts.base import Spaces
 from bot.posts.reads import Reads
-from bot.posts.setup import DeliveryFailed
+from bot.posts.setup import delivery_failed
 from bot.services.changes import Changes
 from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Draft
 from bot.store import Scheduled, Store
@@ -110,6 +112,19 @@ class Dispatcher:
             case ForumTarget(title=title):
                 thread_id, message_id = await port.open_cohort_thread(title, draft, nonce)
                 return Receipt(message_id, thread_id)
+            case CaseTarget(subject=subject):
+                case = await self._store.cases.by_subject(subject)
+                if case is None or case.thread_id is None:
+                    # Queued behind the case's opening, which failed for now: wait for it.
+                    raise DiscordError(f"the case {subject} has no thread yet", transient=True)
+                return Receipt(await port.send(case.thread_id, draft, nonce), case.thread_id)
+            case PrivateTarget(user_id=user_id):
+                try:
+                    return Receipt(await port.send_direct(user_id, draft, nonce))
+                except DirectMessagesClosed:
+                    thread_id = await self._private_thread(user_id)
+                    log.info("DMs closed for %s; posting in their private thread", user_id)
+                    return Receipt(await port.send(thread_id, draft, nonce), thread_id)
             case DirectTarget(user_id=user_id, fallback_channel_id=fallback):
                 try:
                     return Receipt(await port.send_direct(user_id, draft, nonce))
@@ -123,9 +138,22 @@ class Dispatcher:
     async def _find(self, target: Target, draft: Draft, since: datetime) -> Receipt | None:
         port = self._port
         match target:
-            case SpaceTarget(channel_id=channel_id):
+            case SpaceTarget(channel_id=channel_id) | ThreadTarget(thread_id=channel_id):
                 found = await port.find_sent(channel_id, draft, since)
                 return None if found is None else Receipt(found, channel_id)
+            case CaseTarget(subject=subject):
+                case = await self._store.cases.by_subject(subject)
+                if case is None or case.thread_id is None:
+                    return None
+                found = await port.find_sent(case.thread_id, draft, since)
+                return None if found is None else Receipt(found, case.thread_id)
+            case PrivateTarget(user_id=user_id):
+                found = await port.find_sent_direct(user_id, draft, since)
+                thread_id = await self._store.cases.private_thread(user_id)
+                if found is None and thread_id is not None:
+                    in_thread = await port.find_sent(thread_id, draft, since)
+                    return None if in_thread is None else Receipt(in_thread, thread_id)
+                return None if found is None else Receipt(found)
             case CoordinatorsTarget() | AnnouncementsTarget():
                 channel_id = await port.program_channel(target.to)
                 found = await port.find_sent(channel_id, draft, since)
@@ -137,6 +165,14 @@ class Dispatcher:
                     return None if in_space is None else Receipt(in_space, fallback)
                 return None if found is None else Receipt(found)
         return None  # a forum post is found again by its title when it is opened
+
+    async def _private_thread(self, user_id: int) -> int:
+        """The member's own private thread, opened the first time it is needed."""
+        thread_id = await self._store.cases.private_thread(user_id)
+        if thread_id is None:
+            thread_id = await self._port.private_thread(user_id)
+            await self._store.cases.set_private_thread(user_id, thread_id)
+        return thread_id
 
     async def deliver_due(self) -> int:
         """Do everything due now, oldest first; returns how many were done."""
@@ -210,10 +246,4 @@ class Dispatcher:
         """Telling the coordinators, once per failing key (never about a failed report)."""
         if not work.alerts_on_failure:
             return []
-        report = DeliveryFailed(
-            partnership_id=work.partnership_id,
-            failed_key=item.key,
-            failed_kind=work.kind,
-            error=str(error),
-        )
-        return [Scheduled(report, self._clock.now())]
+        return delivery_failed(item.key, work, str(error), self._clock.now())

@@ -139,6 +139,18 @@ class DiscordPort(Protocol):
     async def open_cohort_thread(self, title: str, draft: Draft, nonce: str) -> tuple[int, int]:
         """A forum post in the cohort forum, open to everyone: ``(thread id, message id)``."""
 
+    async def open_case(self, title: str, marker: str, draft: Draft, nonce: str) -> tuple[int, int]:
+        """A case's card in the coordinators' channel and the thread started from it,
+        found by ``title`` (the thread) or ``marker`` (the card's footer) before anything
+        is created: ``(thread id, card message id)``."""
+
+    async def edit_case_card(self, thread_id: int, draft: Draft) -> None:
+        """Show ``draft`` as the card the case thread ``thread_id`` started from."""
+
+    async def private_thread(self, user_id: int) -> int:
+        """A private thread for one member, with only them and the bot in it (for what
+        must reach them privately when they do not accept direct messages)."""
+
     async def close_space(
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool
     ) -> None:

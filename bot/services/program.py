@@ -22,21 +22,26 @@ from bot.posts.reads import Reads
 from bot.posts.setup import MissingPermissions
 from bot.services.away import AwayService
 from bot.services.calendar import CalendarPlanner
+from bot.services.cases import CaseService
 from bot.services.changes import Changes
 from bot.services.checkins import CheckinService
 from bot.services.closing import ClosingService
 from bot.services.contact import ContactLog, ContactPlanner, HealthReport
 from bot.services.desks import DeskFeatures, DeskService
+from bot.services.digest import DigestPlanner
 from bot.services.errors import UserFacingError
 from bot.services.events import EventReminders, EventService
 from bot.services.matching import MatchingService
 from bot.services.membership import Departures
 from bot.services.outbox import Dispatcher
+from bot.services.outreach import OutreachService
+from bot.services.pairs import PairService
 from bot.services.ports import DiscordPort
 from bot.services.reports import ReportService
 from bot.services.rounds import RoundService
 from bot.services.spaces import SpaceService
 from bot.services.topics import TopicService
+from bot.services.withdrawals import WithdrawalService
 from bot.services.zones import MemberZones
 from bot.store import Scheduled, Store
 
@@ -94,6 +99,11 @@ class Program:
         self.event_reminders = EventReminders(store, clock, changes)
         self.desks = DeskService(store, clock, port)
         self.desk_features = DeskFeatures(store, clock, config.desks)
+        self.cases = CaseService(store, clock)
+        self.outreach = OutreachService(store, clock, port, self.cases)
+        self.pairs = PairService(store, clock, self.rounds, config.matching, changes, self.cases)
+        self.withdrawals = WithdrawalService(store, clock, self.rounds, self.cases)
+        self.digest = DigestPlanner(store, clock, config, self.pair_health)
         render = RenderContext(
             store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
         )
@@ -107,6 +117,7 @@ class Program:
             self.contact_planner.next_due(),
             self.event_reminders.next_due(),
             self.desk_features.next_due(),
+            self.digest.next_due(),
             await self.store.outbox.next_due_at(),
         ]
         return min((t for t in times if t is not None), default=None)
@@ -120,6 +131,7 @@ class Program:
             await self.contact_planner.plan(now)
             await self.event_reminders.plan(now)
             await self.desk_features.plan(now)
+            await self.digest.plan(now)
             if not await self.dispatcher.deliver_due():
                 return
         log.warning("work was still falling due after %d passes; the next run goes on", MAX_PASSES)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -220,6 +220,28 @@ class RecordingDiscord:
         thread_id = self._create("thread", title[:100], parent_id=self.forum)
         self._threads_by_nonce[nonce] = thread_id
         return thread_id, await self.send(thread_id, draft, nonce)
+
+    async def open_case(self, title: str, marker: str, draft: Draft, nonce: str) -> tuple[int, int]:
+        for channel in self.channels.values():
+            if channel.parent_id == self.coordinators_channel and channel.name == title[:100]:
+                return channel.id, channel.id
+        card = await self.send(self.coordinators_channel, draft, nonce)
+        # A thread started from a message shares its id, as on Discord.
+        self.channels[card] = Channel(card, "thread", title[:100], self.coordinators_channel)
+        return card, card
+
+    async def edit_case_card(self, thread_id: int, draft: Draft) -> None:
+        card = self.messages[thread_id]
+        self.messages[thread_id] = replace(card, draft=draft)
+
+    async def private_thread(self, user_id: int) -> int:
+        name = f"ILN coordinators and member {user_id}"
+        for channel in self.channels.values():
+            if channel.parent_id == self.announcements_channel and channel.name == name:
+                return channel.id
+        return self._create(
+            "thread", name, parent_id=self.announcements_channel, members=(user_id,)
+        )
 
     async def close_space(
         self, space_id: int, kind: SpaceKind, members: Sequence[int], keep_open: bool

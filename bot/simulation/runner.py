@@ -36,9 +36,12 @@ from bot.domain.calendar import add_months
 from bot.domain.matching import MatchResult
 from bot.domain.zones import zone as zone_named
 from bot.posts import DirectTarget, Post, Receipt, Work
+from bot.posts.base import CaseTarget
+from bot.posts.cases import OpenCase
 from bot.posts.checkins import CheckinPrompt
 from bot.posts.contact import Nudge as NudgePost
 from bot.posts.events import EventNote, EventReminder
+from bot.posts.outreach import UnmatchedNotice
 from bot.posts.topics import CohortThread, TopicPost
 from bot.services.errors import UserFacingError
 from bot.services.matching import CsvRejected
@@ -56,12 +59,17 @@ from bot.simulation.recorder import RecordingDiscord, TimelineEvent
 from bot.simulation.script import (
     Action,
     AnswerCheckin,
+    AnswerUnmatched,
     Cast,
     ChooseEnd,
     DeclareAway,
+    HandleCase,
     Message,
     OptIntoCheckinDms,
     PartnerScript,
+    TakeCase,
+    coordinator_works,
+    unmatched_answer,
 )
 from bot.store import Store
 from bot.store.models import Partnership, Round, RoundState
@@ -115,6 +123,10 @@ class Summary:
     events_scheduled: int = 0
     members_reminded: int = 0
     desks_shared: int = 0
+    cases_opened: int = 0
+    cases_reopened: int = 0
+    cases_handled: int = 0
+    unmatched_answers: Counter[str] = field(default_factory=Counter)
     kept_open: int = 0
     archived: int = 0
     wakeups: int = 0
@@ -197,6 +209,8 @@ class Simulation:
         self._round: Round | None = None
         self._port: RecordingDiscord | None = None
         self._program: Program | None = None
+        self._worked: set[tuple[int, datetime]] = set()  # (case, open since) being worked
+        self._told = 0  # applicants told they have no partner
 
     # The round, step by step ---------------------------------------------------------------
 
@@ -227,6 +241,7 @@ class Simulation:
             ) from None
         applications = await self._store.people.applications(round_.id)
         self._names = {a.discord_id: a.name for a in applications}
+        self._names[COORDINATOR_ID] = "the coordinator"
         self.summary.applicants = len(applications)
         self.timeline.add("applicants_imported", f"{report.added} applications")
         await self._store_history()
@@ -434,6 +449,32 @@ class Simulation:
                 )
             case OptIntoCheckinDms(member_id=member):
                 await program.checkins.set_dm_opt_in(member, True)
+            case AnswerUnmatched(round_id=round_id, member_id=member, choice=choice):
+                if choice == "talk":
+                    await program.outreach.talk(
+                        round_id, member, self._name(member), "Is there a place next round?"
+                    )
+                else:
+                    await program.outreach.answer(round_id, member, choice)
+                self.summary.unmatched_answers[choice] += 1
+                self.timeline.add("unmatched_answered", f"{self._name(member)}: {choice}")
+            case TakeCase(case_id=case_id):
+                try:
+                    case = await program.cases.take(case_id, COORDINATOR_ID)
+                except UserFacingError:
+                    return  # handled meanwhile, or already theirs
+                self.timeline.add(
+                    "case_taken", f"case {case.id}: {case.title}", case.partnership_id
+                )
+            case HandleCase(case_id=case_id, note=note):
+                try:
+                    case = await program.cases.handle(case_id, COORDINATOR_ID, note)
+                except UserFacingError:
+                    return
+                self.summary.cases_handled += 1
+                self.timeline.add(
+                    "case_handled", f"case {case.id}: {case.title}", case.partnership_id
+                )
 
     async def _community_acts(self, action: CommunityAction) -> None:
         """The cohort beyond the partnerships: live discussions and desks."""
@@ -540,8 +581,22 @@ class Simulation:
         self.timeline.record(replace(event, detail=self._readable(event.detail)))
 
     async def _done(self, work: Work, receipt: Receipt) -> None:
+        if isinstance(work, OpenCase):
+            case = await self._store.cases.by_subject(work.subject)
+            if case is not None:
+                self.summary.cases_opened += 1
+                self.timeline.add(
+                    "case_opened", f"case {case.id}: {case.title}", case.partnership_id
+                )
         if not isinstance(work, Post) or receipt.message_id is None:
             return  # spaces opened and closed are reported by the recorder
+        if isinstance(work.target, CaseTarget):
+            await self._work_case(work.target.subject)
+        if isinstance(work, UnmatchedNotice):
+            self._schedule(
+                unmatched_answer(self._told, work.round_id, work.target.user_id, self.clock.now())
+            )
+            self._told += 1
         kind = _timeline_kind(work)
         self.summary.posts[kind] += 1
         if isinstance(work, EventReminder):
@@ -559,9 +614,23 @@ class Simulation:
             ):
                 self._schedule(action)
 
+    async def _work_case(self, subject: str) -> None:
+        """The scripted coordinator takes up a case that is open and not yet worked on."""
+        case = await self._store.cases.by_subject(subject)
+        if case is None or case.state != "open" or (case.id, case.opened_at) in self._worked:
+            return
+        if any(worked == case.id for worked, _ in self._worked):
+            self.summary.cases_reopened += 1
+            self.timeline.add("case_reopened", f"case {case.id}: {case.title}", case.partnership_id)
+        self._worked.add((case.id, case.opened_at))
+        for action in coordinator_works(case.id, self.clock.now()):
+            self._schedule(action)
+
     def _describe(self, work: Post, message_id: int) -> str:
         message = self._require_port().message(message_id)
         draft = message.draft
+        if not draft.content and draft.embeds:  # the weekly digest
+            return str(draft.embeds[0].get("title", ""))
         if isinstance(work, TopicPost | CohortThread) and draft.embeds:
             return str(draft.embeds[0].get("title", ""))
         if isinstance(work, NudgePost):

@@ -13,7 +13,12 @@ Each partnership gets a role:
 
 Partners react to the bot: they answer check-ins (the one-sided pair's active partner
 says "not working") and answer the one-month reminder, so both closes appear: a space is
-left open only when every partner chose "keep in touch".
+left open only when every partner chose "keep in touch". Applicants left without a
+partner answer the bot's message in turn: keep me on the list, talk to a coordinator, I
+would join a trio.
+
+A scripted coordinator works every case: takes it a couple of hours after it opens (or
+opens again) and marks it handled a day later.
 """
 
 from __future__ import annotations
@@ -85,7 +90,55 @@ class OptIntoCheckinDms:
     member_id: int
 
 
-Action = Message | DeclareAway | AnswerCheckin | ChooseEnd | OptIntoCheckinDms
+@dataclass(frozen=True)
+class AnswerUnmatched:
+    at: datetime
+    round_id: int
+    member_id: int
+    choice: Literal["keep", "trio", "talk"]
+
+
+@dataclass(frozen=True)
+class TakeCase:
+    at: datetime
+    case_id: int
+
+
+@dataclass(frozen=True)
+class HandleCase:
+    at: datetime
+    case_id: int
+    note: str
+
+
+Action = (
+    Message
+    | DeclareAway
+    | AnswerCheckin
+    | ChooseEnd
+    | OptIntoCheckinDms
+    | AnswerUnmatched
+    | TakeCase
+    | HandleCase
+)
+UNMATCHED_ANSWERS: tuple[Literal["keep", "trio", "talk"], ...] = ("keep", "talk", "trio")
+TAKE_AFTER = timedelta(hours=2)
+HANDLE_AFTER = timedelta(days=1)
+HANDLED_NOTE = "Wrote to the partners; they will tell us if it does not improve."
+
+
+def unmatched_answer(number: int, round_id: int, member_id: int, at: datetime) -> AnswerUnmatched:
+    """The ``number``-th applicant left without a partner answers an hour after being told."""
+    choice = UNMATCHED_ANSWERS[number % len(UNMATCHED_ANSWERS)]
+    return AnswerUnmatched(_minute(at + timedelta(hours=1)), round_id, member_id, choice)
+
+
+def coordinator_works(case_id: int, at: datetime) -> list[Action]:
+    """The scripted coordinator's part in a case that just opened."""
+    return [
+        TakeCase(_minute(at + TAKE_AFTER), case_id),
+        HandleCase(_minute(at + HANDLE_AFTER), case_id, HANDLED_NOTE),
+    ]
 
 
 @dataclass(frozen=True)

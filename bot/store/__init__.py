@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.activity import ActivityRepository
+from bot.store.cases import CaseRepository
 from bot.store.coordination import CoordinationRepository
 from bot.store.db import Database
 from bot.store.desks import DeskRepository
@@ -34,6 +35,7 @@ class Store:
         self.reports = ReportRepository(db)
         self.events = EventRepository(db)
         self.desks = DeskRepository(db)
+        self.cases = CaseRepository(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True, scratch: bool = False) -> Store:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.store._rows import to_json, to_model
 from bot.store.db import Database
+from bot.store.effects import Effect, apply
 from bot.store.models import AuditEntry, MatchPair, utc_text
 
 
@@ -28,6 +30,36 @@ class CoordinationRepository:
             (round_id,),
         )
         return [to_model(MatchPair, row) for row in rows]
+
+    async def unpin(
+        self, round_id: int, pair: MatchPair, audit: Sequence[Effect], now: datetime
+    ) -> bool:
+        """Remove a pin (with its audit entry); False when there was no such pin."""
+        return await self._delete(
+            "DELETE FROM match_pins WHERE round_id = ? AND member_a = ? AND member_b = ?",
+            (round_id, pair.member_a, pair.member_b),
+            audit,
+            now,
+        )
+
+    async def unforbid(self, pair: MatchPair, audit: Sequence[Effect], now: datetime) -> bool:
+        """Remove a forbid (with its audit entry); False when there was no such forbid."""
+        return await self._delete(
+            "DELETE FROM match_forbids WHERE member_a = ? AND member_b = ?",
+            (pair.member_a, pair.member_b),
+            audit,
+            now,
+        )
+
+    async def _delete(
+        self, sql: str, params: tuple[object, ...], audit: Sequence[Effect], now: datetime
+    ) -> bool:
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(sql, params)
+            if cursor.rowcount != 1:
+                return False
+            await apply(tx, audit, now)
+            return True
 
     async def forbid(self, pair: MatchPair, reason: str | None) -> bool:
         changed = await self._db.write(

@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 
 import aiosqlite
 
-from bot.store.models import PartnershipState, utc_text
+from bot.store._rows import to_json
+from bot.store.models import PartnershipState, subject_parts, utc_text
 
 
 class Queueable(Protocol):
@@ -98,6 +99,39 @@ class FeatureDesk:
     slot: date
 
 
+@dataclass(frozen=True)
+class RecordCaseEvent:
+    """Something happened in the case of ``subject`` (opened for it when there is none):
+    trouble reopens a handled case, a coordinator's own step does not. ``outbox_key`` is
+    the follow-up that tells the case's thread; ``title`` names a person the store has no
+    participant row for."""
+
+    subject: str
+    kind: str
+    summary: str
+    outbox_key: str
+    actor_id: int | None = None
+    member_id: int | None = None
+    body: str | None = None
+    reopens: bool = True
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class SetCaseThread:
+    subject: str
+    thread_id: int
+
+
+@dataclass(frozen=True)
+class Audit:
+    """A coordinator's action, in the audit log with what it did."""
+
+    actor_id: int
+    action: str
+    detail: dict[str, object]
+
+
 Effect = (
     SetChannel
     | SetPartnershipState
@@ -107,6 +141,9 @@ Effect = (
     | Enqueue
     | SetDiscordEvent
     | FeatureDesk
+    | RecordCaseEvent
+    | SetCaseThread
+    | Audit
 )
 
 
@@ -192,3 +229,46 @@ async def apply(tx: aiosqlite.Connection, effects: Iterable[Effect], now: dateti
                     " WHERE thread_id = ? AND featured_at IS NULL",
                     (utc_text(now), slot.isoformat(), thread),
                 )
+            case RecordCaseEvent():
+                await _record_case_event(tx, effect, now)
+            case SetCaseThread(subject=subject, thread_id=thread):
+                await tx.execute(
+                    "UPDATE cases SET thread_id = ? WHERE subject = ?", (thread, subject)
+                )
+            case Audit(actor_id=actor, action=action, detail=detail):
+                await tx.execute(
+                    "INSERT INTO audit_log (at, actor_id, action, detail) VALUES (?, ?, ?, ?)",
+                    (utc_text(now), actor, action, to_json(detail)),
+                )
+
+
+async def _record_case_event(
+    tx: aiosqlite.Connection, event: RecordCaseEvent, now: datetime
+) -> None:
+    partnership_id, member_id = subject_parts(event.subject)
+    at = utc_text(now)
+    reopen = int(event.reopens)
+    await tx.execute(
+        "INSERT INTO cases (subject, partnership_id, participant_id, title, state, opened_at,"
+        " updated_at) VALUES (?, ?, ?, COALESCE((SELECT name FROM partnerships WHERE id = ?),"
+        " (SELECT name FROM participants WHERE discord_id = ?), ?, ?), 'open', ?, ?)"
+        " ON CONFLICT (subject) DO UPDATE SET updated_at = excluded.updated_at,"
+        " opened_at = CASE WHEN ? AND state = 'handled' THEN excluded.opened_at"
+        " ELSE opened_at END,"
+        " handled_at = CASE WHEN ? THEN NULL ELSE handled_at END,"
+        " handled_by = CASE WHEN ? THEN NULL ELSE handled_by END,"
+        " handled_note = CASE WHEN ? THEN NULL ELSE handled_note END,"
+        " state = CASE WHEN ? THEN 'open' ELSE state END",
+        (
+            event.subject, partnership_id, member_id, partnership_id, member_id, event.title,
+            f"member {member_id}", at, at, reopen, reopen, reopen, reopen, reopen,
+        ),
+    )  # fmt: skip
+    await tx.execute(
+        "INSERT OR IGNORE INTO case_events (case_id, at, kind, actor_id, member_id, summary,"
+        " body, outbox_key) VALUES ((SELECT id FROM cases WHERE subject = ?), ?, ?, ?, ?, ?, ?, ?)",
+        (
+            event.subject, at, event.kind, event.actor_id, event.member_id, event.summary,
+            event.body, event.outbox_key,
+        ),
+    )  # fmt: skip

@@ -45,6 +45,8 @@ class Participant(_Row):
 
 
 PartnershipState = Literal["confirmed", "active", "member_left", "ended"]
+# A partnership that still has (or is about to have) partners in it.
+LIVE_STATES: tuple[PartnershipState, ...] = ("confirmed", "active", "member_left")
 EndChoice = Literal["keep_in_touch", "wrap_up"]
 ContainerKind = Literal["category", "thread_parent"]
 
@@ -236,3 +238,69 @@ class DeskPost(_Row):
     caption: str | None
     featured_at: AwareDatetime | None
     feature_slot: date | None
+
+
+CaseState = Literal["open", "handled"]
+UnmatchedChoice = Literal["keep", "trio", "talk", "withdrawn"]
+
+
+def pair_subject(partnership_id: int) -> str:
+    """The case subject of a partnership."""
+    return f"p{partnership_id}"
+
+
+def member_subject(member_id: int) -> str:
+    """The case subject of a person (someone not in a live partnership)."""
+    return f"m{member_id}"
+
+
+def subject_parts(subject: str) -> tuple[int | None, int | None]:
+    """``(partnership_id, member_id)`` of a case subject; exactly one is set."""
+    kind, number = subject[:1], subject[1:]
+    if kind not in ("p", "m") or not number.isdigit():
+        raise ValueError(f"not a case subject: {subject!r}")
+    return (int(number), None) if kind == "p" else (None, int(number))
+
+
+class Case(_Row):
+    id: int
+    subject: str
+    partnership_id: int | None
+    participant_id: int | None
+    title: str
+    state: CaseState
+    opened_at: AwareDatetime
+    updated_at: AwareDatetime
+    assignee_id: int | None
+    taken_at: AwareDatetime | None
+    handled_at: AwareDatetime | None
+    handled_by: int | None
+    handled_note: str | None
+    thread_id: int | None
+
+
+class CaseEvent(_Row):
+    id: int
+    case_id: int
+    at: AwareDatetime
+    kind: str
+    actor_id: int | None
+    member_id: int | None
+    summary: str
+    body: str | None
+    outbox_key: str
+
+
+class PartnershipNote(_Row):
+    id: int
+    partnership_id: int
+    author_id: int
+    at: AwareDatetime
+    text: str
+
+
+class UnmatchedAnswer(_Row):
+    round_id: int
+    participant_id: int
+    answer: UnmatchedChoice
+    answered_at: AwareDatetime

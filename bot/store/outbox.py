@@ -26,6 +26,11 @@ class OutboxRepository:
         async with self._db.transaction() as tx:
             return await insert_work(tx, items, now)
 
+    async def record(self, effects: Sequence[Effect], now: datetime) -> None:
+        """Record ``effects`` (state, audit, work to queue) in one transaction."""
+        async with self._db.transaction() as tx:
+            await apply(tx, effects, now)
+
     async def get(self, key: str) -> OutboxItem | None:
         row = await self._db.fetch_one("SELECT * FROM outbox WHERE key = ?", (key,))
         return to_model(OutboxItem, row, OUTBOX_JSON) if row else None

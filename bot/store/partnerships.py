@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
+from bot.store.effects import Effect, apply
 from bot.store.models import EndChoice, Partnership, PartnershipState, utc_text
+
+
+@dataclass(frozen=True)
+class NewPartnership:
+    name: str
+    members: tuple[int, ...]
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
 
 
 class PartnershipRepository:
@@ -24,20 +34,46 @@ class PartnershipRepository:
         reasons: Sequence[str],
         now: datetime,
     ) -> int:
-        if not 2 <= len(members) <= 3:
-            raise ValueError("a partnership has two members, or three at most")
-        async with self._db.transaction() as tx:
-            cursor = await tx.execute(
-                "INSERT INTO partnerships (round_id, name, state, score, reasons, created_at)"
-                " VALUES (?, ?, 'confirmed', ?, ?, ?)",
-                (round_id, name, score, to_json(list(reasons)), utc_text(now)),
-            )
-            partnership_id = int(cursor.lastrowid or 0)
-            await tx.executemany(
-                "INSERT INTO partnership_members (partnership_id, participant_id) VALUES (?, ?)",
-                [(partnership_id, member) for member in members],
-            )
+        [partnership_id] = await self.create_many(
+            round_id, [NewPartnership(name, tuple(members), score, tuple(reasons))], now
+        )
         return partnership_id
+
+    async def create_many(
+        self,
+        round_id: int,
+        partnerships: Sequence[NewPartnership],
+        now: datetime,
+        then: Callable[[list[int]], Sequence[Effect]] | None = None,
+    ) -> list[int]:
+        """Store partnerships (confirmed) in one transaction, with what ``then`` says they
+        record once their ids are known (work to queue, the audit entry)."""
+        ids = []
+        async with self._db.transaction() as tx:
+            for new in partnerships:
+                if not 2 <= len(new.members) <= 3:
+                    raise ValueError("a partnership has two members, or three at most")
+                cursor = await tx.execute(
+                    "INSERT INTO partnerships (round_id, name, state, score, reasons, created_at)"
+                    " VALUES (?, ?, 'confirmed', ?, ?, ?)",
+                    (round_id, new.name, new.score, to_json(list(new.reasons)), utc_text(now)),
+                )
+                partnership_id = int(cursor.lastrowid or 0)
+                await tx.executemany(
+                    "INSERT INTO partnership_members (partnership_id, participant_id)"
+                    " VALUES (?, ?)",
+                    [(partnership_id, member) for member in new.members],
+                )
+                ids.append(partnership_id)
+            if then is not None:
+                await apply(tx, then(ids), now)
+        return ids
+
+    async def names_in_round(self, round_id: int) -> set[str]:
+        rows = await self._db.fetch_all(
+            "SELECT name FROM partnerships WHERE round_id = ?", (round_id,)
+        )
+        return {row[0] for row in rows}
 
     async def get(self, partnership_id: int) -> Partnership | None:
         found = await self._select("WHERE id = ?", (partnership_id,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict
 
@@ -11,6 +12,7 @@ import aiosqlite
 from bot.domain.applications import Application
 from bot.store._rows import id_list, to_json, to_model
 from bot.store.db import Database
+from bot.store.effects import Effect, apply
 from bot.store.models import Participant, WaitlistEntry, utc_text
 
 
@@ -44,6 +46,15 @@ class PeopleRepository:
         )
         return {row["discord_id"]: to_model(Participant, row) for row in rows}
 
+    async def search(self, text: str, limit: int = 25) -> list[Participant]:
+        """Participants whose name contains ``text`` (any case), by name."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._db.fetch_all(
+            "SELECT * FROM participants WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+            (f"%{escaped}%", limit),
+        )
+        return [to_model(Participant, row) for row in rows]
+
     async def save_applications(
         self, round_id: int, applications: list[Application], now: datetime
     ) -> ApplicationCounts:
@@ -76,11 +87,22 @@ class PeopleRepository:
         )
         return [_to_application(row) for row in rows]
 
-    async def withdraw_application(self, round_id: int, discord_id: int) -> bool:
-        """Remove a person's application to a round, and what only it needed, in one
-        transaction: the round's pins that name them, and their participant record when
-        nothing else refers to it (no other application, partnership or time away). True
-        when there was an application."""
+    async def latest_application(self, discord_id: int) -> tuple[int, Application] | None:
+        """The person's newest application of any round: ``(round id, application)``."""
+        row = await self._db.fetch_one(
+            APPLICATION_QUERY + " JOIN rounds AS r ON r.id = a.round_id"
+            " WHERE a.participant_id = ? ORDER BY r.starts_on DESC, r.id DESC LIMIT 1",
+            (discord_id,),
+        )
+        return (row["round_id"], _to_application(row)) if row else None
+
+    async def withdraw(
+        self, round_id: int, discord_id: int, audit: Sequence[Effect], now: datetime
+    ) -> bool:
+        """Remove a person's application to a round before matching, and what only it
+        needed, in one transaction with its audit entry: the round's pins that name them,
+        and their participant record when nothing else refers to it (no other application,
+        partnership or time away). False when there was no application."""
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "DELETE FROM applications WHERE round_id = ? AND participant_id = ?",
@@ -93,6 +115,7 @@ class PeopleRepository:
                 (round_id, discord_id),
             )
             await tx.execute(_DELETE_UNREFERENCED_PARTICIPANT, {"id": discord_id})
+            await apply(tx, audit, now)
             return True
 
     async def join_waitlist(self, discord_id: int, now: datetime) -> bool:

@@ -105,16 +105,21 @@ async def test_near_the_channel_limit_spaces_are_private_threads(
     assert all(iln.driver.can_view(cora, thread) for thread in threads)
 
 
-async def test_a_partner_leaving_alerts_coordinators(iln: Iln) -> None:
+async def test_a_partner_leaving_opens_a_case_for_the_coordinators(iln: Iln) -> None:
     _, members = await confirmed_round(iln, crowd(4))
     await iln.program.rounds.start(0)
     await iln.run_due()
     leaver = members["Person000"]
     await iln.driver.remove_member(leaver)
-    await iln.driver.wait_for(
-        lambda: iln.driver.messages(iln.driver.channel("iln-coordinators")), timeout=3
-    )
-    [alert] = iln.driver.messages(iln.driver.channel("iln-coordinators"))
+    coordinators = iln.driver.channel("iln-coordinators")
+
+    def case_threads() -> list[Any]:
+        return [t for t in iln.driver.threads(coordinators) if iln.driver.messages(t)]
+
+    await iln.driver.wait_for(case_threads, timeout=3)
+    [card] = iln.driver.messages(coordinators)
+    assert card.embeds[0]["title"].startswith("Case 1 · person000-and-")
+    [alert] = iln.driver.messages(case_threads()[0])
     assert "Person000" in alert.content
     [partnership] = await iln.program.store.partnerships.for_member(leaver.id)
     assert partnership.state == "member_left"

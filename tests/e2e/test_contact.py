@@ -157,6 +157,12 @@ def coordinators_channel(iln: Iln) -> Any:
     return iln.driver.channel(iln.config().discord.coordinators_channel)
 
 
+def case_posts(iln: Iln) -> list[Any]:
+    """What the bot posted in the case threads (alerts are follow-ups in their case)."""
+    threads = iln.driver.threads(coordinators_channel(iln))
+    return [msg for thread in threads for msg in iln.driver.messages(thread)]
+
+
 # Recording contact -------------------------------------------------------------------------
 
 
@@ -320,9 +326,9 @@ async def test_one_nudge_a_week_then_unanswered_nudges_alert_the_coordinators(
     assert wording(iln, first) != wording(iln, second)
 
     await advance_to(iln, at(28, 7, 59))
-    assert not [msg for msg in driver.messages(coordinators) if "ada-and-bo" in msg.content]
+    assert not [msg for msg in case_posts(iln) if "ada-and-bo" in msg.content]
     await tick_at(iln, at(28, 8))
-    [alert] = [msg for msg in driver.messages(coordinators) if "ada-and-bo" in msg.content]
+    [alert] = [msg for msg in case_posts(iln) if "ada-and-bo" in msg.content]
     assert "no contact for 28 days" in alert.content
     assert "2 reminders" in alert.content
     assert "Bo Lindqvist away 12 April 2027 – 16 April 2027" in alert.content
@@ -335,8 +341,10 @@ async def test_one_nudge_a_week_then_unanswered_nudges_alert_the_coordinators(
         iln, at(42, 12), step=6 * HOUR
     )  # coordinators own it now: no more nudges, one alert
     assert len(nudges(iln, space)) == 2
-    alerts = [msg for msg in driver.messages(coordinators) if "ada-and-bo" in msg.content]
+    alerts = [msg for msg in case_posts(iln) if "ada-and-bo" in msg.content]
     assert len(alerts) == 1
+    titles = [msg.embeds[0].get("title", "") for msg in driver.messages(coordinators) if msg.embeds]
+    assert sum(title.endswith("· ada-and-bo") for title in titles) == 1  # one case, one card
 
 
 async def test_nudges_to_a_pair_vary_their_wording(iln: Iln) -> None:
@@ -565,9 +573,9 @@ async def test_check_in_answers_reach_only_the_coordinators(iln: Iln) -> None:
     await answer_checkin(iln, m["Bo"], prompt, "great")
     await iln.run_due()
 
-    [alert] = [msg for msg in driver.messages(coordinators) if "Ada Okafor" in msg.content]
+    [alert] = [msg for msg in case_posts(iln) if "Ada Okafor" in msg.content]
     assert "Not working" in alert.content and comment in alert.content
-    assert not [msg for msg in driver.messages(coordinators) if "Bo Lindqvist" in msg.content]
+    assert not [msg for msg in case_posts(iln) if "Bo Lindqvist" in msg.content]
     bo_sees = driver.visible_messages(m["Bo"], space)
     assert not [msg for msg in bo_sees if "Not working" in str(msg.content)]
     assert not [msg for msg in bo_sees if comment in str(msg.content)]

@@ -26,8 +26,9 @@ from bot.domain.contact import (
     next_check_at,
 )
 from bot.domain.zones import zone as zone_named
-from bot.posts import CoordinatorsTarget, SpaceTarget
+from bot.posts import CaseTarget, SpaceTarget
 from bot.posts.away import WelcomeBack
+from bot.posts.cases import on_case
 from bot.posts.contact import Escalation
 from bot.posts.contact import Nudge as NudgePost
 from bot.services.agenda import Agenda
@@ -38,7 +39,7 @@ from bot.services.zones import MemberZones
 from bot.store import Scheduled, Store
 from bot.store.activity import NO_NUDGES, LivePair
 from bot.store.effects import RecordNudge
-from bot.store.models import Round, RoundState
+from bot.store.models import Round, RoundState, pair_subject
 
 log = logging.getLogger(__name__)
 
@@ -209,13 +210,13 @@ class ContactPlanner:
             return 0
         summaries = await activity.nudge_summaries(acting)
         by_id = {p.id: p for p in view.partnerships}
-        posts = []
+        posts: list[Scheduled] = []
         for pid in acting:
             decision, summary = decisions[pid], summaries.get(pid, NO_NUDGES)
             if isinstance(decision, Nudge):
                 posts.append(_nudge(by_id[pid], decision, summary.total + 1, now))
             elif isinstance(decision, Escalate):
-                posts.append(_escalation(by_id[pid], decision, summary.escalations_total + 1, now))
+                posts += _escalation(by_id[pid], decision, summary.escalations_total + 1, now)
         return await self._store.outbox.enqueue(posts, now)
 
     def _welcome_backs(self, view: RoundView, pair: LivePair) -> list[tuple[datetime, Scheduled]]:
@@ -253,14 +254,19 @@ def _nudge(pair: LivePair, nudge: Nudge, number: int, now: datetime) -> Schedule
     return Scheduled(post, now, (RecordNudge(pair.id, nudge.kind, post.key),))
 
 
-def _escalation(pair: LivePair, escalation: Escalate, number: int, now: datetime) -> Scheduled:
+def _escalation(
+    pair: LivePair, escalation: Escalate, number: int, now: datetime
+) -> list[Scheduled]:
+    """The escalation, as a follow-up in the pair's case (which opens for it)."""
+    subject = pair_subject(pair.id)
     post = Escalation(
         partnership_id=pair.id,
-        target=CoordinatorsTarget(),
+        target=CaseTarget(subject=subject),
         days=escalation.days_since_contact,
         nudges=escalation.nudges,
         away_summary=escalation.away_summary,
         silent=escalation.silent_members,
         number=number,
     )
-    return Scheduled(post, now, (RecordNudge(pair.id, "escalation", post.key),))
+    nudge = RecordNudge(pair.id, "escalation", post.key)
+    return on_case(post, subject, "escalation", post.case_summary(), now, recorded=(nudge,))
