@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.cli.inputs import InputProblem, read_input, report
 from bot.config import Config
+from bot.content import default_data_dir
 from bot.simulation.recorder import TimelineEvent
 from bot.simulation.runner import (
     DEFAULT_START,
@@ -25,7 +26,7 @@ from bot.simulation.runner import (
 )
 
 EXIT_OK = 0
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_DIR = default_data_dir() / "sample"
 NAME_WIDTH = 24
 DEFAULT_DISCORD = {"guild_id": 1, "coordinator_role": "ILN Coordinators"}
 

@@ -146,7 +146,7 @@ def main(names: list[str]) -> int:
         print(f"no mutant called {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="iln-mutants-") as scratch:
-        copy = _copy_project(Path(scratch) / "project")
+        copy = copy_project(Path(scratch) / "project")
         _check_imports_from(copy)
         every_test = sorted({test for mutant in chosen for test in mutant.tests})
         if _pytest(copy, every_test) != 0:
@@ -174,7 +174,8 @@ def _try(copy: Path, mutant: Mutant) -> bool:
     return status == 1
 
 
-def _copy_project(destination: Path) -> Path:
+def copy_project(destination: Path) -> Path:
+    """The project's files as git sees them (committed or not, minus what it ignores)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
