@@ -1,9 +1,10 @@
-"""How `iln-bot simulate` shows a round: tables, the progress bar, --detail."""
+"""How `iln-bot simulate` shows a round: tables, the progress bar, --detail, --report."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import io
 import re
 from dataclasses import dataclass, field, fields
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.cli import simulate as simulate_command
 from bot.simulation import display
@@ -144,19 +146,26 @@ def test_on_a_terminal_the_bar_is_drawn_and_json_never_gets_it(
         assert line.startswith("{") and line.endswith("}")
 
 
+@dataclass(frozen=True)
+class Reported:
+    out: str
+    folder: Path
+
+
 @pytest.fixture(scope="module")
-def sample_out() -> str:
-    """The sample round, piped."""
+def reported(tmp_path_factory: pytest.TempPathFactory) -> Reported:
+    """The sample round, piped, with --report."""
+    folder = tmp_path_factory.mktemp("report") / "out"
     with pytest.MonkeyPatch.context() as patch:
         for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
             patch.delenv(name, raising=False)
-        status, out = run([])
+        status, out = run(["--report", str(folder)])
     assert status == 0
-    return out
+    return Reported(out, folder)
 
 
-def test_the_sample_summary_has_all_its_figures(sample_out: str) -> None:
-    summary = sample_out.split("\nSummary of round 2027A, 1 March 2027 to 1 July 2027\n")[1]
+def test_the_sample_summary_has_all_its_figures(reported: Reported) -> None:
+    summary = reported.out.split("\nSummary of round 2027A, 1 March 2027 to 1 July 2027\n")[1]
     for name, (one, many) in display.FIGURES.items():
         assert re.search(rf"^\s*\d+\s+({re.escape(one)}|{re.escape(many)})\b", summary, re.M), name
     for title in display.TALLIES.values():
@@ -166,3 +175,33 @@ def test_the_sample_summary_has_all_its_figures(sample_out: str) -> None:
     assert re.search(r"^\s*\d+\s+in all$", summary, re.M)
     assert "Oluwaseun Adeyemi" in summary.split("\nUnmatched\n")[1]
     assert re.search(r"^\s*[\d.]+\s+seconds of wall time$", summary, re.M)
+
+
+def test_report_writes_the_charts_and_the_csvs(reported: Reported) -> None:
+    pngs = sorted(reported.folder.glob("*.png"))
+    csvs = sorted(reported.folder.glob("*.csv"))
+    assert {p.name for p in pngs} >= {"contact-heatmap-1.png", "checkins.png", "nudges.png"}
+    for path in pngs:
+        with Image.open(path) as image:
+            assert image.width >= 600 and image.height >= 400, path.name
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+            assert colours is not None and len(colours) > 50, f"{path.name} looks blank"
+            low, high = image.convert("L").getextrema()
+            assert high - low > 100, f"{path.name} has no contrast"
+    assert {p.name for p in csvs} >= {"2027A-partnerships.csv", "2027A-checkins.csv"}
+    for path in csvs:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        assert rows and all(len(row) == len(rows[0]) for row in rows), path.name
+    partnerships = (reported.folder / "2027A-partnerships.csv").read_text(encoding="utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(partnerships)))) == 19
+    assert f"Report: {len(pngs)} charts (PNG) and {len(csvs)} exports (CSV)" in reported.out
+
+
+def test_a_report_folder_that_cannot_be_written_is_refused(
+    small_round: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    status, out = run([*small_round, "--report", str(blocker / "report")])
+    assert status == 2 and out == ""
+    assert "cannot write the report" in capsys.readouterr().err

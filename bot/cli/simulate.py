@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from bot.cli.inputs import InputProblem, read_input, report
+from bot.cli.report import write_round
 from bot.config import Config
 from bot.domain.zones import zone as zone_named
 from bot.simulation.display import (
     Screen,
     json_lines,
     progress_bar,
+    report_lines,
     summary_tables,
     timeline,
 )
@@ -28,6 +34,7 @@ from bot.simulation.runner import (
     DEFAULT_START,
     SimulationInput,
     SimulationInputError,
+    SimulationResult,
     simulate,
 )
 
@@ -80,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--detail", action="store_true", help="list every post beneath its moment")
     parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the round's charts (PNG) and CSV exports to DIR, as iln-bot report does",
+    )
+    parser.add_argument(
         "--db", type=Path, metavar="PATH", help="keep the database in this new file"
     )
     parser.add_argument("--seed", type=int, default=1, help="the partners' script (default 1)")
@@ -99,15 +112,22 @@ def run_simulate(args: argparse.Namespace) -> int:
     try:
         given = _input(args)
         zone = zone_named(given.config.program.timezone)
-        with progress_bar(screen, zone, not args.json) as bar:
+        with _database(args) as db_path, progress_bar(screen, zone, not args.json) as bar:
             began = time.perf_counter()
-            result = asyncio.run(simulate(given, bar.advance if bar else None))
+            result = asyncio.run(
+                simulate(replace(given, db_path=db_path), bar.advance if bar else None)
+            )
             seconds = time.perf_counter() - began
+            written: list[Path] = []
+            if args.report is not None:
+                if bar is not None:
+                    bar.stage("Drawing the report's charts")
+                written = _write_report(db_path, result, args.report, given.config)
     except (SimulationInputError, InputProblem) as problem:
         return report(problem.lines)
     zone_name = given.config.program.timezone
     if args.json:
-        print("\n".join(json_lines(result, seconds, zone_name)))
+        print("\n".join(json_lines(result, seconds, zone_name, written)))
         return EXIT_OK
     terminal = screen.terminal
     spaces = result.space_names
@@ -122,7 +142,29 @@ def run_simulate(args: argparse.Namespace) -> int:
         ),
         *summary_tables(result.summary, result.round, seconds, terminal=terminal),
     )
+    if written:
+        screen.show(report_lines(written))
     return EXIT_OK
+
+
+@contextmanager
+def _database(args: argparse.Namespace) -> Iterator[Path | None]:
+    """The simulation's database file: --db's, or for --report one in a folder of its own
+    for the run (the report reads the file once the round is over)."""
+    if args.db is not None or args.report is None:
+        yield args.db
+        return
+    with tempfile.TemporaryDirectory(prefix="iln-simulate-") as folder:
+        yield Path(folder) / "simulation.sqlite3"
+
+
+def _write_report(
+    db_path: Path | None, result: SimulationResult, out_dir: Path, config: Config
+) -> list[Path]:
+    """The same charts and CSVs as `iln-bot report` would write from the simulation's file."""
+    assert db_path is not None, "--report keeps the database in a file"
+    now = result.events[-1].at  # the virtual clock when the round was done
+    return asyncio.run(write_round(db_path, result.round.name, out_dir, now, config))
 
 
 def _input(args: argparse.Namespace) -> SimulationInput:
