@@ -3,6 +3,8 @@
 A fan-out renders hundreds of posts about the same round and topic, and a batch's
 partnerships are fetched in one query up front. A batch is delivered in moments, so a
 change during it (a coordinator's edit) reaches the next batch; nothing is kept longer.
+What the batch's own work records (a channel, a state, a cohort thread) is forgotten as it
+is recorded, so the posts after it read it afresh.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.store import Store
+from bot.store.effects import Effect, Enqueue, SetChannel, SetCohortThread, SetPartnershipState
 from bot.store.models import Participant, Partnership, Round, RoundTopic
 
 
@@ -30,6 +33,19 @@ class Reads:
         found = {p.id: p for p in await self._store.partnerships.many(wanted)}
         for pid in wanted:
             self._partnerships[pid] = found.get(pid)
+
+    def forget(self, effects: Iterable[Effect]) -> None:
+        """Drop what these effects changed (and what the work they queue records)."""
+        for effect in effects:
+            match effect:
+                case SetChannel(partnership_id=pid) | SetPartnershipState(partnership_id=pid):
+                    self._partnerships.pop(pid, None)
+                case SetCohortThread(topic_id=topic_id):
+                    self._topics.pop(topic_id, None)
+                    self._round_topics.clear()
+                case Enqueue(items=items):
+                    for item in items:
+                        self.forget(item.recorded)
 
     async def partnership(self, partnership_id: int) -> Partnership | None:
         if partnership_id not in self._partnerships:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -43,6 +43,7 @@ from bot.posts.setup import delivery_failed
 from bot.services.changes import Changes
 from bot.services.ports import DirectMessagesClosed, DiscordError, DiscordPort, Draft
 from bot.store import Scheduled, Store
+from bot.store.effects import Effect
 from bot.store.models import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -183,14 +184,13 @@ class Dispatcher:
                 return done
             context = await self._context_for(batch)
             progressed = False
-            for position, item in enumerate(batch):
-                outcome = await self._do(item, context)
-                if outcome is None:
+            for item in batch:
+                effects = await self._do(item, context)
+                if effects is None:
                     continue
                 done += 1
                 progressed = True
-                if outcome:  # it changed what later posts read: read afresh
-                    context = await self._context_for(batch[position + 1 :])
+                context.render.reads.forget(effects)
             if not progressed or len(batch) < BATCH:
                 return done
 
@@ -207,9 +207,9 @@ class Dispatcher:
         )
         return context
 
-    async def _do(self, item: OutboxItem, context: ActionContext) -> bool | None:
-        """Do one piece of work: None when it failed (it is retried later), else whether
-        it recorded effects."""
+    async def _do(self, item: OutboxItem, context: ActionContext) -> Sequence[Effect] | None:
+        """Do one piece of work: None when it failed (it is retried later), else what it
+        recorded."""
         work = load(item.kind, item.target, item.payload)
         if item.tried_at is not None:  # this try may not be the first: look before sending
             context = replace(context, deliver=partial(self.deliver, tried_at=item.tried_at))
@@ -225,7 +225,7 @@ class Dispatcher:
         if receipt is not None:
             for listener in self._listeners:
                 await listener(work, receipt)
-        return bool(effects)
+        return effects
 
     async def _failed(self, item: OutboxItem, work: Work, error: DiscordError) -> None:
         now = self._clock.now()

@@ -406,7 +406,7 @@ class Simulation:
         None once the round has ended and nothing is left to do."""
         now = self.clock.now()
         due = self._due
-        if await self._ended() and await self._settled():
+        if await self._settled() and await self._ended():
             return None
         candidates = [moment for moment in (due,) if moment is not None]
         if self._actions:
