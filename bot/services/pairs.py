@@ -19,7 +19,6 @@ from bot.domain.applications import Application
 from bot.domain.matching import MatchSettings, ProposedPair, match
 from bot.posts._text import mentions
 from bot.posts.base import PrivateTarget, SpaceTarget
-from bot.posts.cases import follow_up
 from bot.posts.pairs import PairEnded
 from bot.posts.privacy import PartnerErased
 from bot.posts.spaces import OpenSpace
@@ -37,7 +36,6 @@ from bot.store.models import (
     Round,
     RoundState,
     UnmatchedChoice,
-    pair_subject,
 )
 from bot.store.partnerships import NewPartnership
 
@@ -237,11 +235,10 @@ class PairService:
         summary = "A partner asked for their data to be erased, so this partnership has ended"
         if staying:
             summary += f"; {mentions(staying)} may need a new partner (`/pair rematch`)"
-        _, case = follow_up(pair_subject(partnership.id), "erased", summary, now, reopens=True)
         return [
             SetPartnershipState(partnership.id, "ended"),
             Enqueue(tuple(Scheduled(notice, now) for notice in notices)),
-            Enqueue(tuple(case)),
+            *self._cases.opened_for_pair(partnership.id, "erased", summary),
         ]
 
     # Notes ----------------------------------------------------------------------------------
