@@ -281,7 +281,17 @@ class RetentionPlanner:
 
     def next_due(self) -> datetime | None:
         # Nothing a change makes purgeable is due at once (every period is a day or more),
-        # so a change is looked at on the next run, without a wake-up of its own.
+        # so a change is looked at on the next run, without a wake-up of its own. What no
+        # change reports (a case marked handled) is found by the daily look, which wakes
+        # the program even when nothing else would.
+        due = self.next_purge()
+        if self._looked_at is None:
+            return due
+        daily = self._looked_at + self.LOOK_AGAIN
+        return daily if due is None else min(due, daily)
+
+    def next_purge(self) -> datetime | None:
+        """When the first stored row's period runs out, as of the last look."""
         return self._agenda.next_at()
 
     async def plan(self, now: datetime) -> dict[str, int]:
