@@ -4,18 +4,24 @@ would: a separate process, exit codes, output, the database before and after."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 import stat
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+from bot.domain.privacy import PrivacyRules
+from bot.services.changes import Changes
+from bot.services.privacy import RetentionPlanner
 from bot.store import Store
 from bot.store.models import RoundState
 from bot.store.privacy import key_path
 from tests.helpers import dump, traces
 from tests.test_cases import application
 from tests.test_cli import config_file, iln_bot
+from tests.test_simulation import run as run_simulation
 
 ANA, BO, CHEN = 101, 102, 103
 LONG_AGO = datetime(2019, 8, 1, tzinfo=UTC)
@@ -134,3 +140,40 @@ def test_check_config_names_a_bad_privacy_setting(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "privacy.contact_events_days:" in result.stderr and "(got 0)" in result.stderr
     assert "privacy.forget_everything: is not a known setting" in result.stderr
+
+
+def test_a_simulated_round_past_its_retention_keeps_no_older_contact_events(
+    tmp_path: Path,
+) -> None:
+    """``iln-bot simulate`` runs a whole round into a database; the purge the waker runs
+    then keeps its contact events exactly ``contact_events_days`` after the round ends."""
+    database = tmp_path / "simulated.sqlite3"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run_simulation(["--json", "--db", str(database)]) == 0
+    rules = PrivacyRules()
+
+    async def purge_around_the_period() -> None:
+        store = await Store.open(database)
+        try:
+            round_ = next(r for r in await store.rounds.all() if r.name == "2027A")
+            assert round_.state is RoundState.ENDED
+            logged = len(await store.db.fetch_all("SELECT 1 FROM contact_events"))
+            assert logged > 100  # a round's worth of who-posted-when (the history has none)
+            counts_from = datetime.combine(round_.ends_on + timedelta(days=1), time(0), UTC)
+            runs_out = counts_from + timedelta(days=rules.contact_events_days)
+            planner = RetentionPlanner(store, rules, Changes())
+            early = await planner.plan(runs_out - timedelta(minutes=1))
+            assert early.get("contact_events", 0) == 0
+            assert len(await store.db.fetch_all("SELECT 1 FROM contact_events")) == logged
+            assert planner.next_purge() == runs_out + timedelta(seconds=1)
+            before = dump(database)
+            dry = await planner.purge(runs_out + timedelta(seconds=1), dry_run=True)
+            assert dry["contact_events"] == logged and dump(database) == before
+            assert await planner.plan(runs_out + timedelta(seconds=1)) == dry
+            assert await store.db.fetch_all("SELECT at FROM contact_events") == []
+            assert await store.db.fetch_all("SELECT 1 FROM checkins")  # kept for a year
+            assert await store.partnerships.for_round(round_.id)  # they took part
+        finally:
+            await store.close()
+
+    asyncio.run(purge_around_the_period())
