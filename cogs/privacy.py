@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.posts import limits
+from bot.posts._text import plural
 from bot.services.errors import UserFacingError
 from bot.services.privacy import Erasure
 from cogs._apply_form import FORM_TIMEOUT, AboutYouModal, Draft
@@ -234,7 +235,9 @@ def erased_text(done: Erasure) -> str:
 
 
 def erased_for_text(done: Erasure) -> str:
-    ended = f" {done.ended} partnership(s) ended; the partner was told." if done.ended else ""
+    ended = (
+        f" {plural(done.ended, 'partnership')} ended; the partner was told." if done.ended else ""
+    )
     return (
         f"Erased.{ended} The audit log has it as reference `{done.reference}`; the "
         "coordinators' channel says which case threads may still quote them."

@@ -88,7 +88,7 @@ def test_delete_says_what_would_go_then_erases_with_yes(tmp_path: Path) -> None:
     assert dump(database) == before
     done = iln_bot("privacy", "delete", str(ANA), "--yes", "--config", str(config))
     assert done.returncode == 0, done.stderr
-    assert "audit reference" in done.stdout and "0 live partnership(s) ended" in done.stdout
+    assert "audit reference" in done.stdout and "0 live partnerships ended" in done.stdout
     assert traces(database, ANA, ("Ana Silva", "Ana")) == []
     assert stat.S_IMODE(key_path(database).stat().st_mode) == 0o600
     again = iln_bot("privacy", "delete", str(ANA), "--yes", "--config", str(config))

@@ -13,6 +13,7 @@ from bot.cli.inputs import InputProblem, report
 from bot.cli.offline import offline_program
 from bot.config import Config
 from bot.domain.privacy import PrivacyRules
+from bot.posts._text import plural
 from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PersonalData, RetentionPlanner, personal_data
@@ -137,7 +138,7 @@ async def _erase(config: Config, member_id: int, *, erase: bool) -> list[str]:
     rows = ", ".join(f"{table} {count}" for table, count in sorted(done.rows.items()))
     return [
         f"Erased {member_id} (audit reference {done.reference}): {rows}.",
-        f"{done.ended} live partnership(s) ended; the notices go out when the bot runs.",
+        f"{plural(done.ended, 'live partnership')} ended; the notices go out when the bot runs.",
     ]
 
 

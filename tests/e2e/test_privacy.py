@@ -147,7 +147,7 @@ async def test_a_coordinator_erases_someone_who_asked_by_email(iln: Iln) -> None
     prompt = await slash(iln, cora, "privacy delete-for", member=str(dara.id))
     assert prompt.ephemeral and f"<@{dara.id}>" in prompt.content
     done = await press(iln, cora, prompt, "Erase their data")
-    assert done.content.startswith("Erased. 1 partnership(s) ended")
+    assert done.content.startswith("Erased. 1 partnership ended")
     await iln.run_due()
     assert traces(iln.db_path, dara.id, ("Dara Kelly", "Dara")) == []
     [entry] = [
