@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.domain.calendar import RoundSchedule
 from bot.domain.contact import NudgeRules
 from bot.domain.matching import MatchSettings
+from bot.domain.privacy import PrivacyRules
 
 TOKEN_ENV = "DISCORD_TOKEN"
 
@@ -142,6 +143,7 @@ class Config(BaseSettings):
     events: EventSettings = EventSettings()
     desks: DeskSettings = DeskSettings()
     hashtags: HashtagSettings = HashtagSettings()
+    privacy: PrivacyRules = PrivacyRules()
 
     @classmethod
     def settings_customise_sources(

@@ -4,6 +4,8 @@ Both live as TOML under ``data/`` so coordinators can edit wording without touch
 
 * ``data/topics/NN-slug.toml``: one discussion topic per file; ``NN`` is its position.
 * ``data/messages.toml``: every message template, using ``str.format`` named fields.
+* ``data/privacy.md``: the privacy notice, a title line and Markdown with the ``[privacy]``
+  retention periods as fields (``{contact_events_days}``).
 
 Loading fails early with a :class:`ContentError` that names the file and the field, so a
 typo is caught when the bot starts rather than when a nudge is due weeks later. Every
@@ -19,7 +21,7 @@ import hashlib
 import re
 import string
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +33,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from bot.domain.privacy import PrivacyRules
 
 # Discord's own limits, and the tighter budgets this content keeps to leave room for the
 # mentions, names and dates that get substituted in.
@@ -113,6 +117,7 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "outreach.trio_ack": _NONE,
     "outreach.talk_ack": _NONE,
     "pairs.ended": frozenset({"mentions"}),
+    "privacy.partner_left": frozenset({"mentions"}),
 }
 """Every template key in messages.toml and the only fields its callers pass to ``format``."""
 
@@ -262,6 +267,10 @@ class PairMessages(_Section):
     ended: Text
 
 
+class PrivacyMessages(_Section):
+    partner_left: Text
+
+
 class Messages(_Section):
     """Typed view of data/messages.toml. Lists of wordings are tuples; choose with pick()."""
 
@@ -277,6 +286,7 @@ class Messages(_Section):
     cases: CaseMessages
     outreach: OutreachMessages
     pairs: PairMessages
+    privacy: PrivacyMessages
 
     @model_validator(mode="after")
     def _templates_follow_their_rules(self) -> Messages:
@@ -428,6 +438,57 @@ def load_topics(directory: Path) -> TopicBank:
         raise ContentError(
             directory, "position", "; ".join(error["msg"] for error in exc.errors())
         ) from None
+
+
+# --------------------------------------------------------------------------- privacy notice
+
+PRIVACY_FIELDS = frozenset(PrivacyRules().periods())
+"""The fields the privacy notice may use: the ``[privacy]`` retention periods, in days."""
+
+
+class PrivacyNotice(BaseModel):
+    """What the program keeps about people, why, for how long, who sees it, and how to
+    ask for a copy or erasure: shown before ``/apply form`` and by ``/privacy notice``, as
+    one embed. Retention periods are rendered in, so they are the configured ones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str = Field(min_length=1, max_length=EMBED_TITLE_LIMIT)
+    # Fields only ever shrink when rendered (a name of 15+ characters becomes a number of
+    # at most four digits), so the template's own length is the limit.
+    body: str = Field(min_length=1, max_length=EMBED_DESCRIPTION_LIMIT)
+
+    def render(self, periods: Mapping[str, int]) -> str:
+        return self.body.format(**{name: periods[name] for name in PRIVACY_FIELDS})
+
+
+def load_privacy_notice(path: Path) -> PrivacyNotice:
+    """Read ``# Title`` and the Markdown below it; a ContentError names what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, "(file)", "not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(path, "(file)", f"cannot be read: {exc}") from None
+    first, _, body = text.strip().partition("\n")
+    if not first.startswith("# "):
+        raise ContentError(path, "title", "the first line must be the title, as `# Title`")
+    try:
+        used = template_fields(body)
+    except ValueError as exc:
+        raise ContentError(path, "body", str(exc)) from None
+    unknown = used - PRIVACY_FIELDS
+    if unknown:
+        raise ContentError(
+            path,
+            "body",
+            f"uses unknown field(s) {', '.join(sorted(unknown))}; "
+            f"allowed: {', '.join(sorted(PRIVACY_FIELDS))}",
+        )
+    try:
+        return PrivacyNotice(title=first[2:].strip(), body=body.strip())
+    except ValidationError as exc:
+        raise _content_error(path, exc) from None
 
 
 # --------------------------------------------------------------------------- helpers

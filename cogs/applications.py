@@ -38,6 +38,7 @@ from bot.posts._text import flag
 from bot.store.models import RoundState
 from cogs._apply_form import LABELS, AboutYouModal, Draft
 from cogs._shared import answer, coordinator_only, polite, program_of
+from cogs.privacy import NoticeFirst, notice_embed
 from cogs.withdraw import open_withdraw_form
 
 MAX_CSV_BYTES = 2_000_000
@@ -77,6 +78,10 @@ class ApplyCommands(commands.GroupCog, group_name="apply"):
             return
         _, existing = await matching.application_of(interaction.user.id)
         draft = Draft.start(interaction.user, where, existing)
+        if existing is None:  # a first application: what the program keeps, before it asks
+            program = program_of(interaction)
+            await answer(interaction, embed=notice_embed(program), view=NoticeFirst(draft))
+            return
         await interaction.response.send_modal(AboutYouModal(draft))
 
     @form.autocomplete("country")

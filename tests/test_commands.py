@@ -85,6 +85,10 @@ async def test_the_documented_commands_exist(bot: ILNBot) -> None:
         "case list",
         "case reply",
         "ask-coordinators",
+        "privacy notice",
+        "privacy export",
+        "privacy delete",
+        "privacy delete-for",
     }
     assert expected <= names, sorted(expected - names)
 
@@ -101,7 +105,7 @@ async def test_every_option_that_names_a_pair_or_a_person_completes(bot: ILNBot)
         if isinstance(c, app_commands.Command)
     }
     for name in ("pair end", "pair rematch", "pair add", "pair note", "case reply",
-                 "match unpin", "match unforbid"):  # fmt: skip
+                 "match unpin", "match unforbid", "privacy delete-for"):  # fmt: skip
         for parameter in commands[name].parameters:
             if parameter.name in NAMING:
                 assert parameter.autocomplete, f"/{name} {parameter.name}"
@@ -111,7 +115,7 @@ async def test_coordinator_groups_are_hidden_by_default(bot: ILNBot) -> None:
     for group in bot.tree.get_commands(guild=bot.guild_object):
         if group.name in ("pair", "case", "match", "round", "applicants"):
             assert group.default_permissions is not None, group.name
-        if group.name in ("apply", "ask-coordinators"):
+        if group.name in ("apply", "ask-coordinators", "privacy"):
             assert group.default_permissions is None, group.name
 
 

@@ -38,6 +38,7 @@ from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.outreach import UnmatchedNotice
 from bot.posts.pairs import PairEnded
+from bot.posts.privacy import ErasureNotice, PartnerErased
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -247,6 +248,14 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
         target=PrivateTarget(user_id=CARA), round_id=w.round_id, cause="language"
     ),
     PairEnded: lambda w: PairEnded(partnership_id=w.partnership_id, target=w.space),
+    PartnerErased: lambda w: PartnerErased(partnership_id=w.partnership_id, target=w.space),
+    ErasureNotice: lambda w: ErasureNotice(
+        reference="0123456789abcdef",
+        at=datetime(2027, 3, 9, tzinfo=UTC),
+        by_coordinator=True,
+        ended=3,
+        threads=tuple(10**18 + n for n in range(60)),
+    ),
     WeeklyDigest: lambda w: WeeklyDigest(
         week_of=date(2027, 3, 8),
         open_cases=tuple(f"<#1234567890123> case {n} " + "x" * 200 for n in range(40)),

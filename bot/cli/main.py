@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.cli import applicants as applicants_command
 from bot.cli import match as match_command
+from bot.cli import privacy as privacy_command
 from bot.cli import report as report_command
 from bot.cli import simulate as simulate_command
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config, read_token
@@ -70,11 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("destination", type=Path)
     _add_config_option(backup)
     backup.set_defaults(handler=_db_backup)
+    privacy_command.register_purge(db_commands, _config_parent())
 
     match_command.register(commands)
     simulate_command.register(commands)
     report_command.register(commands)
     applicants_command.register(commands, _config_parent())
+    privacy_command.register(commands, _config_parent())
     return parser
 
 
@@ -138,22 +141,29 @@ def _db_backup(args: argparse.Namespace) -> int:
     if not config.database.path.exists():
         print(f"no database at {config.database.path}", file=sys.stderr)
         return 2
-    if args.destination.exists():
-        print(f"{args.destination} already exists; choose a new file", file=sys.stderr)
-        return 2
-    asyncio.run(_backup(config.database.path, args.destination))
-    print(f"backed up {config.database.path} to {args.destination}")
+    from bot.store.privacy import key_path
+
+    for taken in (args.destination, key_path(args.destination)):
+        if taken.exists():
+            print(f"{taken} already exists; choose a new file", file=sys.stderr)
+            return 2
+    with_key = asyncio.run(_backup(config.database.path, args.destination))
+    also = f", and its privacy key to {key_path(args.destination)}" if with_key else ""
+    print(f"backed up {config.database.path} to {args.destination}{also} (owner-only)")
     return 0
 
 
-async def _backup(source: Path, destination: Path) -> None:
+async def _backup(source: Path, destination: Path) -> bool:
+    """The database, then the key beside it; whether there was a key to copy."""
     from bot.store.db import Database
+    from bot.store.privacy import copy_key
 
     db = await Database.open(source)
     try:
         await db.backup(destination)
     finally:
         await db.close()
+    return await asyncio.to_thread(copy_key, source, destination)
 
 
 def _run(args: argparse.Namespace) -> int:

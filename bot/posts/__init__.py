@@ -38,6 +38,7 @@ from bot.posts.events import EventNote, EventReminder, SyncEvent
 from bot.posts.membership import PartnerLeft, RemoveFromSpace
 from bot.posts.outreach import UnmatchedNotice
 from bot.posts.pairs import PairEnded
+from bot.posts.privacy import ErasureNotice, PartnerErased
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.setup import DeliveryFailed, MissingPermissions
 from bot.posts.spaces import ArchiveSpace, Intro, OpenSpace
@@ -75,6 +76,8 @@ AnyWork = Annotated[
     | CaseReply
     | UnmatchedNotice
     | PairEnded
+    | PartnerErased
+    | ErasureNotice
     | WeeklyDigest,
     Field(discriminator="kind"),
 ]

@@ -207,6 +207,14 @@ class CaseService:
             "with the `to` option."
         )
 
+    def opened_for_pair(self, partnership_id: int, kind: str, summary: str) -> list[Effect]:
+        """Something the coordinators must act on for a partnership, which opens (or
+        reopens) its case: a partner's erasure, say, that leaves the other unpartnered."""
+        _, items = follow_up(
+            pair_subject(partnership_id), kind, summary, self._clock.now(), reopens=True
+        )
+        return [Enqueue(tuple(items))]
+
     async def events_for_pair(
         self, partnership_id: int, kind: str, summary: str, actor_id: int, body: str | None
     ) -> list[Effect]:

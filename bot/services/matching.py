@@ -18,6 +18,7 @@ from bot.domain.applications import (
 )
 from bot.domain.matching import MatchInputError, MatchResult, MatchSettings, match
 from bot.services.errors import UserFacingError
+from bot.services.history import past_partners
 from bot.services.outreach import notices
 from bot.services.rounds import RoundService, describe_state
 from bot.services.spaces import space_name, unique_names
@@ -285,9 +286,10 @@ class MatchingService:
 
     async def _inputs(self, round_: Round) -> MatchInputs:
         forbids = await self._store.coordination.forbids()
+        applications = await self._store.people.applications(round_.id)
         return MatchInputs(
-            applications=await self._store.people.applications(round_.id),
-            past=await self._store.partnerships.past_pairs(),
+            applications=applications,
+            past=await past_partners(self._store, (a.discord_id for a in applications)),
             forbidden={frozenset((p.member_a, p.member_b)) for p in forbids},
             pins=[(p.member_a, p.member_b) for p in await self._store.coordination.pins(round_.id)],
         )

@@ -17,17 +17,26 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain.applications import Application
 from bot.domain.matching import MatchSettings, ProposedPair, match
-from bot.posts.base import SpaceTarget
+from bot.posts._text import mentions
+from bot.posts.base import PrivateTarget, SpaceTarget
 from bot.posts.pairs import PairEnded
+from bot.posts.privacy import PartnerErased
 from bot.posts.spaces import OpenSpace
 from bot.services.cases import CaseService, clean_text
 from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
+from bot.services.history import past_partners
 from bot.services.rounds import RoundService, describe_state
 from bot.services.spaces import space_name
 from bot.store import Scheduled, Store
 from bot.store.effects import Audit, Effect, Enqueue, SetPartnershipState
-from bot.store.models import LIVE_STATES, Partnership, Round, RoundState, UnmatchedChoice
+from bot.store.models import (
+    LIVE_STATES,
+    Partnership,
+    Round,
+    RoundState,
+    UnmatchedChoice,
+)
 from bot.store.partnerships import NewPartnership
 
 PROPOSALS_SHOWN = 5
@@ -208,6 +217,30 @@ class PairService:
             effects.append(Enqueue((Scheduled(notice, now),)))
         return effects
 
+    def end_for_erasure(self, partnership: Partnership, member_id: int) -> list[Effect]:
+        """A live partnership whose partner ``member_id`` asked to be erased ends at once:
+        the partners who stay are told kindly, never why (in the space, which is then
+        archived, or privately while it is not open yet), and the pair's case opens so a
+        coordinator finds them someone new. Nothing here names the erased partner."""
+        now = self._clock.now()
+        staying = tuple(m for m in partnership.current_member_ids if m != member_id)
+        if partnership.channel_id is not None:
+            space = SpaceTarget(channel_id=partnership.channel_id)
+            notices = [PartnerErased(partnership_id=partnership.id, target=space)]
+        else:
+            notices = [
+                PartnerErased(partnership_id=partnership.id, target=PrivateTarget(user_id=m))
+                for m in staying
+            ]
+        summary = "A partner asked for their data to be erased, so this partnership has ended"
+        if staying:
+            summary += f"; {mentions(staying)} may need a new partner (`/pair rematch`)"
+        return [
+            SetPartnershipState(partnership.id, "ended"),
+            Enqueue(tuple(Scheduled(notice, now) for notice in notices)),
+            *self._cases.opened_for_pair(partnership.id, "erased", summary),
+        ]
+
     # Notes ----------------------------------------------------------------------------------
 
     async def note(self, pair_text: str, text: str, actor_id: int) -> Partnership:
@@ -241,7 +274,7 @@ class PairService:
         exclude = {member, *partnership.member_ids}
         candidates = await self._candidates(round_, exclude)
         answers = await self._store.cases.unmatched_answers(round_.id)
-        inputs = await self._rules()
+        inputs = await self._rules([member, *(c.member_id for c in candidates)])
         judged = await asyncio.to_thread(
             lambda: [(c, self._judge(own, c.application, round_, inputs)) for c in candidates]
         )
@@ -295,7 +328,7 @@ class PairService:
         )
         apps = {m: await self._application(round_, m) for m in (first, second)}
         replaced = await self._replaced(round_, (first, second), replacing_for)
-        inputs = await self._rules()
+        inputs = await self._rules([first, second])
         pair = await asyncio.to_thread(self._judge, apps[first], apps[second], round_, inputs)
         overridden = None
         if pair is None:
@@ -435,8 +468,10 @@ class PairService:
                 seen.add(entry.discord_id)
         return found
 
-    async def _rules(self) -> tuple[set[frozenset[int]], set[frozenset[int]]]:
-        past = await self._store.partnerships.past_pairs()
+    async def _rules(
+        self, members: Sequence[int]
+    ) -> tuple[set[frozenset[int]], set[frozenset[int]]]:
+        past = await past_partners(self._store, members)
         forbidden = {
             frozenset((p.member_a, p.member_b)) for p in await self._store.coordination.forbids()
         }

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.content import Messages, TopicBank, default_data_dir, load_messages, load_topics
+from bot.content import (
+    Messages,
+    PrivacyNotice,
+    TopicBank,
+    default_data_dir,
+    load_messages,
+    load_privacy_notice,
+    load_topics,
+)
 from bot.posts import RenderContext
 from bot.posts.reads import Reads
 from bot.posts.setup import MissingPermissions
@@ -37,6 +45,7 @@ from bot.services.outbox import Dispatcher
 from bot.services.outreach import OutreachService
 from bot.services.pairs import PairService
 from bot.services.ports import DiscordPort
+from bot.services.privacy import PrivacyService, RetentionPlanner
 from bot.services.reports import ReportService
 from bot.services.rounds import RoundService
 from bot.services.spaces import SpaceService
@@ -56,11 +65,16 @@ MAX_PASSES = 8
 class ProgramContent:
     messages: Messages
     topics: TopicBank
+    privacy: PrivacyNotice
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> ProgramContent:
         folder = data_dir or default_data_dir()
-        return cls(load_messages(folder / "messages.toml"), load_topics(folder / "topics"))
+        return cls(
+            load_messages(folder / "messages.toml"),
+            load_topics(folder / "topics"),
+            load_privacy_notice(folder / "privacy.md"),
+        )
 
 
 class Program:
@@ -104,6 +118,10 @@ class Program:
         self.pairs = PairService(store, clock, self.rounds, config.matching, changes, self.cases)
         self.withdrawals = WithdrawalService(store, clock, self.rounds, self.cases)
         self.digest = DigestPlanner(store, clock, config, self.pair_health)
+        self.privacy = PrivacyService(
+            store, clock, config.privacy, content.privacy, port, self.pairs, changes
+        )
+        self.retention = RetentionPlanner(store, config.privacy, changes)
         render = RenderContext(
             store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
         )
@@ -118,6 +136,7 @@ class Program:
             self.event_reminders.next_due(),
             self.desk_features.next_due(),
             self.digest.next_due(),
+            self.retention.next_due(),
             await self.store.outbox.next_due_at(),
         ]
         return min((t for t in times if t is not None), default=None)
@@ -132,6 +151,7 @@ class Program:
             await self.event_reminders.plan(now)
             await self.desk_features.plan(now)
             await self.digest.plan(now)
+            await self.retention.plan(now)
             if not await self.dispatcher.deliver_due():
                 return
         log.warning("work was still falling due after %d passes; the next run goes on", MAX_PASSES)

@@ -14,6 +14,7 @@ from bot.store.events import EventRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.partnerships import PartnershipRepository
 from bot.store.people import PeopleRepository
+from bot.store.privacy import PrivacyRepository
 from bot.store.reports import ReportRepository
 from bot.store.rounds import RoundRepository, TopicRepository
 
@@ -36,6 +37,7 @@ class Store:
         self.events = EventRepository(db)
         self.desks = DeskRepository(db)
         self.cases = CaseRepository(db)
+        self.privacy = PrivacyRepository(db)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True, scratch: bool = False) -> Store:

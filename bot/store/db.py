@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +21,9 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+OWNER_ONLY = 0o600
+# SQLite gives a database's -wal and -shm files the database file's own mode.
+COMPANIONS = ("-wal", "-shm")
 
 
 @dataclass(frozen=True)
@@ -44,24 +49,57 @@ def bundled_migrations() -> list[Migration]:
     return found
 
 
-class Database:
-    """One connection shared by the bot; writes are serialised through :meth:`transaction`."""
+def create_private(path: Path) -> bool:
+    """Create ``path`` empty and readable by its owner only, unless it exists; whether it
+    was created. Personal data never sits in a file others on the machine can read."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+    except FileExistsError:
+        return False
+    os.close(descriptor)
+    return True
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+
+def _keep_private(path: Path) -> None:
+    """An existing database (made before the bot kept it private) loses what others could
+    read, with its -wal and -shm files; one the bot cannot change is reported."""
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in COMPANIONS)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & ~OWNER_ONLY:
+                file.chmod(mode & OWNER_ONLY)
+                log.info("%s was readable by others; now by its owner only", file)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            log.warning("could not make %s private: %s", file, error)
+
+
+class Database:
+    """One connection shared by the bot; writes are serialised through :meth:`transaction`.
+
+    ``path`` is the database file (None for a connection opened another way)."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path | None = None) -> None:
         self._connection = connection
         self._write_lock = asyncio.Lock()
+        self.path = path
 
     @classmethod
     async def open(cls, path: Path | str, *, scratch: bool = False) -> Database:
-        """Open (creating) the database; a ``scratch`` one, which nobody needs after a power
-        cut (the offline simulation's), skips the disk syncs of checkpoints."""
+        """Open (creating, readable by its owner only) the database; a ``scratch`` one, which
+        nobody needs after a power cut (the offline simulation's), skips the disk syncs of
+        checkpoints."""
+        path = Path(path)
+        if not await asyncio.to_thread(create_private, path):
+            await asyncio.to_thread(_keep_private, path)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         connection.row_factory = aiosqlite.Row
         await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA foreign_keys = ON")
         await connection.execute(f"PRAGMA synchronous = {'OFF' if scratch else 'NORMAL'}")
-        return cls(connection)
+        return cls(connection, path)
 
     async def close(self) -> None:
         await self._connection.close()
@@ -111,6 +149,17 @@ class Database:
                 raise
             await self._connection.commit()
 
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction that is always rolled back: what a change would do (its
+        row counts), with nothing changed."""
+        async with self._write_lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            finally:
+                await self._connection.rollback()
+
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement on its own (SQLite makes it atomic): one trip to the database
         thread where a transaction takes three. Returns how many rows it changed."""
@@ -133,8 +182,10 @@ class Database:
         return list(await self._connection.execute_fetchall(sql, tuple(params)))
 
     async def backup(self, destination: Path) -> None:
-        """Copy the live database with SQLite's online backup; safe while the bot runs."""
+        """Copy the live database with SQLite's online backup; safe while the bot runs. The
+        copy is readable by its owner only, as the database is."""
         destination.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(create_private, destination)
         target = await aiosqlite.connect(str(destination))
         try:
             await self._connection.backup(target)

@@ -15,6 +15,7 @@ from tests.e2e.test_apply_match import (
     apply,
     button_id,
     modal_values,
+    open_form,
     open_round,
     reply,
     select_id,
@@ -44,8 +45,7 @@ async def choices(iln: Iln, member: Any, focused: str, **typed: str) -> list[dic
 
 async def about_you(iln: Iln, member: Any, where: dict[str, str], about: dict[str, str]) -> Any:
     """Run /apply form and send the first modal; returns the answer to it."""
-    opened = await iln.driver.invoke_slash(member, "apply form", where)
-    assert (await opened.response(timeout=5)).modal is None or opened.modal is not None
+    opened = await open_form(iln, member, where)
     sent = await iln.driver.submit_modal(member, opened, about)
     return await sent.message(timeout=5)
 
@@ -222,8 +222,7 @@ async def test_bad_answers_are_refused_keep_what_was_typed_and_save_nothing(iln:
     for step, key, length in TOO_LONG:
         source = await to_hopes(iln, lan, LAN_ABOUT) if step == "hopes" else None
         if source is None:
-            source = await iln.driver.invoke_slash(lan, "apply form", LAN_WHERE)
-            await source.response(timeout=5)
+            source = await open_form(iln, lan, LAN_WHERE)
         with pytest.raises(DriverError, match="length out of range"):
             base = LAN_HOPES if step == "hopes" else LAN_ABOUT
             await iln.driver.submit_modal(lan, source, {**base, key: "x" * length})

@@ -60,8 +60,7 @@ async def apply(
 ) -> Any:
     """Fill in the whole /apply form as a person would; returns the final answer."""
     driver = iln.driver
-    opened = await driver.invoke_slash(member, "apply form", where)
-    await opened.response(timeout=5)
+    opened = await open_form(iln, member, where)
     submitted = await driver.submit_modal(member, opened, about)
     form = await submitted.message(timeout=5)
     assert form.ephemeral
@@ -72,6 +71,18 @@ async def apply(
     await following.response(timeout=5)
     done = await driver.submit_modal(member, following, hopes)
     return await done.message(timeout=5)
+
+
+async def open_form(iln: Iln, member: Any, where: dict[str, str]) -> Any:
+    """Run /apply form as far as its first modal: past the privacy notice that comes before
+    a first application. Returns the interaction that opened the modal."""
+    opened = await iln.driver.invoke_slash(member, "apply form", where)
+    if (await opened.response(timeout=5)).modal is not None:
+        return opened
+    notice = await opened.message(timeout=5)
+    going = await iln.driver.click_button(member, notice, button_id(notice, "Continue"))
+    await going.response(timeout=5)
+    return going
 
 
 async def open_round(iln: Iln) -> Any:
