@@ -9,8 +9,9 @@ press after a restart finds it again through its template, as discord.py's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import discord
 
@@ -49,6 +50,30 @@ class PersistentButton(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
     ) -> PersistentButton[SpecT]:
         return cls(cls.parse(match))
+
+
+class FixedButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button with one custom id and no record behind it (*Keep it*, *Edit*): subclasses
+    pass ``fixed_id=`` and set :attr:`label` and :attr:`style`."""
+
+    fixed_id: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init_subclass__(cls, *, fixed_id: str, **kwargs: Any) -> None:
+        super().__init_subclass__(template=re.escape(fixed_id), **kwargs)
+        cls.fixed_id = fixed_id
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(label=self.label, style=self.style, custom_id=self.fixed_id)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> Self:
+        return cls()
 
 
 def persistent(spec_type: type[ButtonSpec]) -> Callable[[type[ItemT]], type[ItemT]]:

@@ -36,6 +36,7 @@ from bot.domain.places import (
 )
 from bot.posts._text import flag
 from bot.store.models import RoundState
+from bot.ui import FixedButton
 from cogs._apply_form import LABELS, AboutYouModal, Draft
 from cogs._shared import answer, coordinator_only, polite, program_of
 from cogs.privacy import NoticeFirst, notice_embed
@@ -230,21 +231,11 @@ def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
     return view
 
 
-class EditItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:apply:edit"):
+class EditItem(FixedButton, fixed_id="iln:apply:edit"):
     """*Edit* under `/apply status`: the form again, every answer filled in."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Edit", style=discord.ButtonStyle.primary, custom_id="iln:apply:edit"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
-    ) -> EditItem:
-        return cls()
+    label = "Edit"
+    style = discord.ButtonStyle.primary
 
     @polite
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -259,22 +250,12 @@ class EditItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:ap
         )
 
 
-class WithdrawItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:apply:withdraw"):
+class WithdrawItem(FixedButton, fixed_id="iln:apply:withdraw"):
     """*Withdraw* under `/apply status`: the `/apply withdraw` form, whose submit button is
     the confirmation."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Withdraw", style=discord.ButtonStyle.danger, custom_id="iln:apply:withdraw"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
-    ) -> WithdrawItem:
-        return cls()
+    label = "Withdraw"
+    style = discord.ButtonStyle.danger
 
     @polite
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -20,6 +20,7 @@ from bot.posts import limits
 from bot.posts._text import plural
 from bot.services.errors import UserFacingError
 from bot.services.privacy import Erasure
+from bot.ui import FixedButton
 from cogs._apply_form import FORM_TIMEOUT, AboutYouModal, Draft
 from cogs._shared import (
     answer,
@@ -200,21 +201,10 @@ class EraseItem(
         await program.run_due()
 
 
-class KeepItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"iln:privacy:keep"):
+class KeepItem(FixedButton, fixed_id="iln:privacy:keep"):
     """*Keep it*: nothing is erased, and the confirmation goes away."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Keep it", style=discord.ButtonStyle.secondary, custom_id="iln:privacy:keep"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
-    ) -> KeepItem:
-        return cls()
+    label = "Keep it"
 
     @polite
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
