@@ -383,9 +383,11 @@ class Simulation:
     async def _wake(self) -> None:
         """Partners act; then, when that or the clock made anything due, the bot does it,
         as the live waker would."""
-        await self._act_until(self.clock.now())
+        acted = await self._act_until(self.clock.now())
         program = self._require_program()
-        due = await program.next_due()
+        # Only partners change what is due between two wake-ups; when none acted, what the
+        # program said last time still holds.
+        due = await program.next_due() if acted or self._due is None else self._due
         if due is not None and due <= self.clock.now():
             await program.run_due()
             self.summary.wakeups += 1
@@ -432,7 +434,9 @@ class Simulation:
         else:
             heapq.heappush(self._actions, (action.at, next(self._order), action))
 
-    async def _act_until(self, moment: datetime) -> None:
+    async def _act_until(self, moment: datetime) -> bool:
+        """Partners do everything they planned up to ``moment``; whether any did."""
+        acted = False
         while True:
             head = min(
                 (queue[0] for queue in (self._messages, self._actions) if queue),
@@ -440,7 +444,8 @@ class Simulation:
                 key=lambda entry: (entry[0], entry[1]),
             )
             if head is None or head[0] > moment:
-                return
+                return acted
+            acted = True
             if isinstance(head[2], Message):
                 heapq.heappop(self._messages)
             else:
