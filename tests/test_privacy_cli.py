@@ -13,7 +13,6 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.domain.privacy import PrivacyRules
-from bot.services.changes import Changes
 from bot.services.privacy import RetentionPlanner
 from bot.store import Store
 from bot.store.models import RoundState
@@ -161,7 +160,7 @@ def test_a_simulated_round_past_its_retention_keeps_no_older_contact_events(
             assert logged > 100  # a round's worth of who-posted-when (the history has none)
             counts_from = datetime.combine(round_.ends_on + timedelta(days=1), time(0), UTC)
             runs_out = counts_from + timedelta(days=rules.contact_events_days)
-            planner = RetentionPlanner(store, rules, Changes())
+            planner = RetentionPlanner(store, rules)
             early = await planner.plan(runs_out - timedelta(minutes=1))
             assert early.get("contact_events", 0) == 0
             assert len(await store.db.fetch_all("SELECT 1 FROM contact_events")) == logged

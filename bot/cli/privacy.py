@@ -14,7 +14,6 @@ from bot.cli.offline import offline_program
 from bot.config import Config
 from bot.domain.privacy import PrivacyRules
 from bot.posts._text import plural
-from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PersonalData, RetentionPlanner, personal_data
 from bot.store import Store
@@ -162,7 +161,7 @@ def _purge(args: argparse.Namespace) -> int:
 async def _purged(config: Config, *, dry_run: bool) -> dict[str, int]:
     store = await Store.open(config.database.path)
     try:
-        planner = RetentionPlanner(store, config.privacy, Changes())
+        planner = RetentionPlanner(store, config.privacy)
         return await planner.purge(datetime.now(UTC), dry_run=dry_run)
     finally:
         await store.close()

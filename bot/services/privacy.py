@@ -25,7 +25,7 @@ from bot.domain.privacy import PrivacyRules, erasure_reference, pair_token
 from bot.posts._text import plural
 from bot.posts.privacy import ErasureNotice
 from bot.services.agenda import Agenda
-from bot.services.changes import Change, Changes, MemberChanged, RoundChanged
+from bot.services.changes import Changes
 from bot.services.errors import UserFacingError
 from bot.services.pairs import PairService
 from bot.services.ports import DiscordError, DiscordPort
@@ -263,27 +263,22 @@ def summarise(held: dict[str, Any]) -> tuple[str, ...]:
 class RetentionPlanner:
     """The purge, planned like the other dated work: it is next due when the first stored
     row's ``[privacy]`` period runs out (the store's ``PURGE_RULES`` say which rows, and
-    from when), looked up again after a round or someone's time away changed, after each
-    purge, and at least once a day (so a case handled meanwhile is not missed)."""
+    from when), looked up again after each purge and once a day.
+
+    A change (a round ended, time away declared, a case handled) is not listened for: every
+    period is a day or more, so what a change makes purgeable is found by the next daily
+    look, before its period is over; and a look costs a scan of the personal data, which a
+    round of a thousand people changes many times a day."""
 
     LOOK_AGAIN = timedelta(days=1)
 
-    def __init__(self, store: Store, rules: PrivacyRules, changes: Changes) -> None:
+    def __init__(self, store: Store, rules: PrivacyRules) -> None:
         self._store = store
         self._rules = rules
         self._agenda: Agenda[str, None] = Agenda()
         self._looked_at: datetime | None = None
-        changes.subscribe(self._changed)
-
-    def _changed(self, change: Change) -> None:
-        if isinstance(change, RoundChanged | MemberChanged):
-            self._looked_at = None
 
     def next_due(self) -> datetime | None:
-        # Nothing a change makes purgeable is due at once (every period is a day or more),
-        # so a change is looked at on the next run, without a wake-up of its own. What no
-        # change reports (a case marked handled) is found by the daily look, which wakes
-        # the program even when nothing else would.
         due = self.next_purge()
         if self._looked_at is None:
             return due

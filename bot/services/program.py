@@ -121,7 +121,7 @@ class Program:
         self.privacy = PrivacyService(
             store, clock, config.privacy, content.privacy, port, self.pairs, changes
         )
-        self.retention = RetentionPlanner(store, config.privacy, changes)
+        self.retention = RetentionPlanner(store, config.privacy)
         render = RenderContext(
             store, clock, content.messages, port, config, zones, self.calendar, Reads(store)
         )

@@ -353,7 +353,7 @@ class PrivacyRepository:
         found = []
         for rule in PURGE_RULES:
             # The rule's parts are this module's constants.
-            row = await self._db.fetch_one(f"SELECT MIN({rule.moment}) FROM {rule.table}")
+            row = await self._db.fetch_one(rule.earliest)
             if row is not None and row[0] is not None:
                 found.append((rule.setting, datetime.fromisoformat(row[0])))
         return found
@@ -533,10 +533,12 @@ _IN_A_LIVE_ROUND = (
     " JOIN partnerships AS p ON p.id = m.partnership_id JOIN rounds AS r ON r.id = p.round_id"
     " WHERE m.participant_id = {person} AND r.state != 'ended')"
 )
+# CROSS JOIN keeps SQLite from walking the round's partnerships for every row: the
+# person's few memberships come first.
 _PARTNERED_IN_ITS_ROUND = (
     "EXISTS (SELECT 1 FROM partnership_members AS m"
-    " JOIN partnerships AS p ON p.id = m.partnership_id"
-    " WHERE p.round_id = {table}.round_id AND m.participant_id = {table}.participant_id)"
+    " CROSS JOIN partnerships AS p ON p.id = m.partnership_id"
+    " WHERE m.participant_id = {table}.participant_id AND p.round_id = {table}.round_id)"
 )
 _CASE_HANDLED = (
     "(SELECT CASE WHEN c.state != 'handled' THEN NULL"
@@ -550,11 +552,22 @@ _CASE_HANDLED = (
 class PurgeRule:
     """Rows of ``table`` go once the ``[privacy]`` period ``setting`` has run out since
     ``moment`` (an SQL expression on the row). The purge and the planner's next date both
-    come from it, so they cannot disagree."""
+    come from it, so they cannot disagree. ``depends_on`` names the only columns
+    ``moment`` reads, when that is so: the next date is then found over their distinct
+    values (a round's partnerships, not its fifty thousand contact events)."""
 
     table: str
     setting: str
     moment: str
+    depends_on: str | None = None
+
+    @property
+    def earliest(self) -> str:
+        """SQL for the earliest moment of any of the table's rows."""
+        rows = self.table
+        if self.depends_on is not None:
+            rows = f"(SELECT DISTINCT {self.depends_on} FROM {self.table}) AS {self.table}"
+        return f"SELECT MIN({self.moment}) FROM {rows}"
 
 
 # In order: case events before their cases (so they are counted), applications before the
@@ -564,16 +577,19 @@ PURGE_RULES: tuple[PurgeRule, ...] = (
         "contact_events",
         "contact_events_days",
         _PAIR_END.format(partnership_id="contact_events.partnership_id"),
+        depends_on="partnership_id",
     ),
     PurgeRule(
         "checkins",
         "checkin_answers_days",
         _PAIR_END.format(partnership_id="checkins.partnership_id"),
+        depends_on="partnership_id",
     ),
     PurgeRule(
         "feedback",
         "checkin_answers_days",
         _PAIR_END.format(partnership_id="feedback.partnership_id"),
+        depends_on="partnership_id",
     ),
     # Time away counts from the end of the person's last round (or of the period, if
     # later), and not at all while they are in a round that has not ended.
