@@ -470,8 +470,11 @@ def pick(variants: Sequence[str], key: str) -> str:
 
 
 def default_data_dir() -> Path:
-    """The repository's ``data/`` directory (topics, messages, sample applicants)."""
-    return Path(__file__).resolve().parents[1] / "data"
+    """The program's texts, topics and sample applicants: ``data/`` beside the package in a
+    checkout, ``bot/data`` in an installed wheel (see pyproject.toml)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "data"
+    return installed if installed.is_dir() else package.parent / "data"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

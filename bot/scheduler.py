@@ -34,7 +34,7 @@ class Waker:
         self._work = work
         self._next_due = next_due
         self._tick_seconds = tick_seconds
-        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
         self._scheduler.add_job(

@@ -172,7 +172,8 @@ class EventCommands(commands.GroupCog, group_name="event"):
     ) -> list[app_commands.Choice[int]]:
         program = program_of(interaction)
         upcoming = await _quietly(program.events.upcoming(), [])
-        zone, _ = await _quietly(program.events.zone_of(interaction.user.id), ("UTC", False))
+        fallback = (program.config.program.timezone, False)
+        zone, _ = await _quietly(program.events.zone_of(interaction.user.id), fallback)
         choices = []
         for event, topic in upcoming:
             if event.status != "scheduled":

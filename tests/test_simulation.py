@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from bot.cli import simulate as simulate_command
+from bot.simulation.runner import Summary
 from bot.store import Store
 from bot.store.models import AwayRecord, Partnership, RoundTopic
 
@@ -78,6 +80,7 @@ class Event:
 class SampleRun:
     lines: list[str]
     events: list[Event]
+    summary: dict[str, Any]  # the last line
     seconds: float
     partnerships: list[Partnership]
     topics: list[RoundTopic]
@@ -109,9 +112,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
         assert run(["--json", "--db", str(db)]) == 0
     seconds = time.perf_counter() - began
     lines = out.getvalue().splitlines()
-    events = [_event(json.loads(line)) for line in lines]
+    events = [_event(json.loads(line)) for line in lines[:-1]]
+    summary = json.loads(lines[-1])
     partnerships, topics, away = asyncio.run(_read_store(db))
-    return SampleRun(lines, events, seconds, partnerships, topics, away)
+    return SampleRun(lines, events, summary, seconds, partnerships, topics, away)
 
 
 def _event(raw: dict[str, Any]) -> Event:
@@ -123,7 +127,8 @@ def _event(raw: dict[str, Any]) -> Event:
 
 def test_the_sample_round_runs_fast_and_prints_only_json(sample: SampleRun) -> None:
     assert sample.seconds < 30
-    assert sample.events[-1].kind == "summary"
+    assert sample.summary["kind"] == "summary"
+    assert datetime.fromisoformat(sample.summary["at"]) == sample.events[-1].at
     times = [event.at for event in sample.events]
     assert times == sorted(times), "the timeline is in time order"
 
@@ -150,8 +155,9 @@ def test_live_discussions_are_reminded_once_each_and_desks_featured_once_each(
     assert featured and len(featured) == len(set(featured))
     consented = {e.detail.split(":")[0] for e in sample.of("desk_consented")}
     assert {name.split("**: ")[1] for name in featured} <= consented
-    summary = sample.events[-1].detail
-    assert "live discussions: 3 scheduled" in summary and "desks: 6 shared" in summary
+    figures = sample.summary["summary"]
+    assert figures["events_scheduled"] == 3 and figures["desks_shared"] == 6
+    assert figures["posts"]["event_reminder_sent"] == len(sample.of("event_reminder_sent"))
 
 
 def test_each_space_gets_one_intro_and_every_topic_once(sample: SampleRun) -> None:
@@ -215,12 +221,12 @@ def test_every_case_is_handled_by_the_scripted_coordinator(sample: SampleRun) ->
     for case in opened:
         [first] = [e for e in handled if e.detail == case.detail][:1]
         assert first.at - case.at == timedelta(days=1)
-    [summary] = sample.of("summary")
-    assert f"cases: {len(opened)} opened" in summary.detail
-    assert f"{len(handled)} handled" in summary.detail
+    figures = sample.summary["summary"]
+    assert figures["cases_opened"] == len(opened)
+    assert figures["cases_handled"] == len(handled)
     told = sample.of("unmatched_told")
     assert len(told) == len(sample.of("unmatched")) == 2
-    assert "unmatched answers: keep 1, talk 1" in summary.detail
+    assert figures["unmatched_answers"] == {"keep": 1, "talk": 1}
 
 
 def test_the_away_pair_hears_about_it_and_is_welcomed_back(sample: SampleRun) -> None:
@@ -253,7 +259,7 @@ def test_every_space_closes_and_stays_open_only_when_both_keep_in_touch(
         choices = {m.end_choice for m in partnership.members}
         assert (partnership.id in kept) == (choices == {"keep_in_touch"})
         assert partnership.id in kept | archived
-    assert sample.events[-2].kind == "round_closed"
+    assert sample.events[-1].kind == "round_closed"
 
 
 def test_no_returning_participant_meets_a_past_partner_again(sample: SampleRun) -> None:
@@ -286,9 +292,12 @@ def test_a_small_round_from_a_custom_csv_and_config(
     out = capsys.readouterr().out
     assert status == 0
     assert "2028-01-10 to 2028-02-21" in out
-    assert "topic_posted" in out and "Topic 3:" in out and "Topic 4:" not in out
-    assert "round_closed" in out and "wall time:" in out
-    assert out.splitlines()[0].startswith("2027-12-20 09:00 UTC  round_created")
+    assert "Topic 3 “" in out and "Topic 4" not in out
+    assert "Round closed:" in out and "seconds of wall time" in out
+    assert out.splitlines()[:2] == [
+        "Round 2028A, times in UTC (program.timezone)",
+        "Mon 20 Dec 09:00  Round created: 2028A: 2028-01-10 to 2028-02-21",
+    ]
 
 
 def test_a_bad_csv_lists_its_problems_and_exits_2(
@@ -314,3 +323,23 @@ def test_an_existing_database_file_is_never_overwritten(
     assert run(["--db", str(existing)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert existing.read_bytes() == b"precious"
+
+
+def test_json_carries_whole_texts_and_a_structured_summary(sample: SampleRun) -> None:
+    details = [event.detail for event in sample.events]
+    assert not any(detail.endswith(("...", "…")) for detail in details), "nothing is cut"
+    assert min(len(event.detail) for event in sample.of("intro_posted")) > 200
+    line = sample.summary
+    assert set(line) == {"at", "kind", "round", "timezone", "summary", "wall_seconds", "report"}
+    assert line["round"] == {"name": "2027A", "starts_on": "2027-03-01", "ends_on": "2027-07-01"}
+    assert line["timezone"] == "UTC" and line["report"] == []
+    assert isinstance(line["wall_seconds"], float)
+    figures = line["summary"]
+    assert set(figures) == {item.name for item in dataclasses.fields(Summary)}
+    assert figures["applicants"] == 40 and figures["pairs"] == len(sample.partnerships)
+    assert [set(person) for person in figures["unmatched"]] == [{"name", "reasons"}] * 2
+    assert all(isinstance(person["reasons"], list) for person in figures["unmatched"])
+    for kind, count in figures["posts"].items():
+        assert count == len(sample.of(kind)), kind
+    assert figures["kept_open"] == len(sample.of("space_kept_open"))
+    assert sum(figures["checkin_answers"].values()) == len(sample.of("checkin_answered"))

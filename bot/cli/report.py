@@ -59,7 +59,7 @@ def run_report(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)  # the CLI is the edge where reading the clock is fine
         if args.as_of is not None:
             now = datetime.combine(args.as_of + timedelta(days=1), time(0), tzinfo=UTC)
-        written = asyncio.run(_write(args.db, args.round, args.out, now, config))
+        written = asyncio.run(write_round(args.db, args.round, args.out, now, config))
     except InputProblem as problem:
         return report(problem.lines)
     for path in written:
@@ -67,9 +67,12 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _write(
+async def write_round(
     path: Path, round_name: str, out_dir: Path, now: datetime, config: Config | None
 ) -> list[Path]:
+    """The report of the round called ``round_name`` in the database file at ``path``,
+    written to ``out_dir``: what `iln-bot report` and `iln-bot simulate --report` write.
+    Raises :class:`InputProblem` for a file, round or folder to fix."""
     try:
         db = await open_read_only(path)
     except DatabaseNotReady as error:

@@ -1,21 +1,36 @@
-"""`iln-bot simulate`: a whole round offline, printed as a dated timeline and a summary.
+"""`iln-bot simulate`: a whole round offline, shown as a timeline by moment and a summary.
 
-See :mod:`bot.simulation` for the event kinds. With ``--json`` stdout carries only JSON
-lines (one event each, the summary last); problems go to stderr with exit status 2.
+See :mod:`bot.simulation` for the event kinds and :mod:`bot.simulation.display` for how they
+are shown. With ``--json`` stdout carries only JSON lines (one event each, whole, and the
+summary's object last); problems go to stderr with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from bot.cli.inputs import InputProblem, read_input, report
+from bot.cli.report import write_round
 from bot.config import Config
-from bot.simulation.recorder import TimelineEvent
+from bot.content import default_data_dir
+from bot.domain.zones import zone as zone_named
+from bot.simulation.display import (
+    Screen,
+    json_lines,
+    progress_bar,
+    report_lines,
+    summary_tables,
+    timeline,
+)
+from bot.simulation.moments import moments
 from bot.simulation.runner import (
     DEFAULT_START,
     SimulationInput,
@@ -25,8 +40,7 @@ from bot.simulation.runner import (
 )
 
 EXIT_OK = 0
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-NAME_WIDTH = 24
+SAMPLE_DIR = default_data_dir() / "sample"
 DEFAULT_DISCORD = {"guild_id": 1, "coordinator_role": "ILN Coordinators"}
 
 
@@ -67,7 +81,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="a config.toml whose round, nudge and matching settings to use",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per line: every event whole, then the summary",
+    )
+    parser.add_argument("--detail", action="store_true", help="list every post beneath its moment")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the round's charts (PNG) and CSV exports to DIR, as iln-bot report does",
+    )
     parser.add_argument(
         "--db", type=Path, metavar="PATH", help="keep the database in this new file"
     )
@@ -84,16 +109,63 @@ def _start_date(text: str) -> date:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Handler of `iln-bot simulate`; returns the exit status."""
-    began = time.perf_counter()
+    screen = Screen()
     try:
         given = _input(args)
-        result = asyncio.run(simulate(given))
+        zone = zone_named(given.config.program.timezone)
+        with _database(args) as db_path, progress_bar(screen, zone, not args.json) as bar:
+            began = time.perf_counter()
+            result = asyncio.run(
+                simulate(replace(given, db_path=db_path), bar.advance if bar else None)
+            )
+            seconds = time.perf_counter() - began
+            written: list[Path] = []
+            if args.report is not None:
+                if bar is not None:
+                    bar.stage("Drawing the report's charts")
+                written = _write_report(db_path, result, args.report, given.config)
     except (SimulationInputError, InputProblem) as problem:
         return report(problem.lines)
-    seconds = time.perf_counter() - began
-    lines = _json_lines(result, seconds) if args.json else _human_lines(result, seconds)
-    print("\n".join(lines))
+    zone_name = given.config.program.timezone
+    if args.json:
+        print("\n".join(json_lines(result, seconds, zone_name, written)))
+        return EXIT_OK
+    terminal = screen.terminal
+    spaces = result.space_names
+    screen.show(
+        timeline(
+            f"Round {result.round.name}, times in {zone_name} (program.timezone)",
+            moments(result.events, spaces),
+            spaces,
+            zone,
+            detail=args.detail,
+            terminal=terminal,
+        ),
+        *summary_tables(result.summary, result.round, seconds, terminal=terminal),
+    )
+    if written:
+        screen.show(report_lines(written))
     return EXIT_OK
+
+
+@contextmanager
+def _database(args: argparse.Namespace) -> Iterator[Path | None]:
+    """The simulation's database file: --db's, or for --report one in a folder of its own
+    for the run (the report reads the file once the round is over)."""
+    if args.db is not None or args.report is None:
+        yield args.db
+        return
+    with tempfile.TemporaryDirectory(prefix="iln-simulate-") as folder:
+        yield Path(folder) / "simulation.sqlite3"
+
+
+def _write_report(
+    db_path: Path | None, result: SimulationResult, out_dir: Path, config: Config
+) -> list[Path]:
+    """The same charts and CSVs as `iln-bot report` would write from the simulation's file."""
+    assert db_path is not None, "--report keeps the database in a file"
+    now = result.events[-1].at  # the virtual clock when the round was done
+    return asyncio.run(write_round(db_path, result.round.name, out_dir, now, config))
 
 
 def _input(args: argparse.Namespace) -> SimulationInput:
@@ -122,82 +194,3 @@ def _config(path: Path | None) -> Config:
     if config is None:
         raise SimulationInputError([f"{path}: see the problems above"])
     return config
-
-
-# Output ---------------------------------------------------------------------------------------
-
-
-def _json_lines(result: SimulationResult, seconds: float) -> list[str]:
-    lines = [
-        json.dumps(
-            {
-                "at": event.at.isoformat(),
-                "kind": event.kind,
-                "partnership": event.partnership,
-                "detail": event.detail,
-            },
-            ensure_ascii=False,
-        )
-        for event in result.events
-    ]
-    last = result.events[-1].at.isoformat() if result.events else None
-    summary = {
-        "at": last,
-        "kind": "summary",
-        "partnership": None,
-        "detail": "; ".join(_summary_lines(result, seconds)),
-    }
-    return [*lines, json.dumps(summary, ensure_ascii=False)]
-
-
-def _human_lines(result: SimulationResult, seconds: float) -> list[str]:
-    lines = [_human_event(event, result.space_names) for event in result.events]
-    return [
-        *lines,
-        "",
-        f"Summary of round {result.round.name}",
-        *(f"  {line}" for line in _summary_lines(result, seconds)),
-    ]
-
-
-def _human_event(event: TimelineEvent, names: dict[int, str]) -> str:
-    where = names.get(event.partnership, "-") if event.partnership is not None else "-"
-    if len(where) > NAME_WIDTH:
-        where = where[: NAME_WIDTH - 1] + "…"
-    return f"{event.at:%Y-%m-%d %H:%M} UTC  {event.kind:<23} {where:<{NAME_WIDTH}} {event.detail}"
-
-
-def _summary_lines(result: SimulationResult, seconds: float) -> list[str]:
-    summary = result.summary
-    share = (
-        f"{summary.wishes_satisfied} of {summary.wishes_stated} "
-        f"({summary.wishes_satisfied / summary.wishes_stated:.0%})"
-        if summary.wishes_stated
-        else "none stated"
-    )
-    lines = [
-        f"round {result.round.starts_on} to {result.round.ends_on}: {summary.applicants} "
-        f"applicants, {summary.pairs} partnerships, {len(summary.unmatched)} unmatched",
-        *(f"unmatched: {name}: {'; '.join(reasons)}" for name, reasons in summary.unmatched),
-        f"partner wishes met: {share}; past partners kept apart: {summary.past_pairs}",
-        "posts: " + _counts(summary.posts),
-        f"nudges: {sum(summary.nudges.values())} ({_counts(summary.nudges) or 'none'})",
-        f"coordinator alerts: {sum(summary.alerts.values())} ({_counts(summary.alerts) or 'none'})",
-        f"cases: {summary.cases_opened} opened, {summary.cases_reopened} reopened, "
-        f"{summary.cases_handled} handled",
-        f"unmatched answers: {_counts(summary.unmatched_answers) or 'none'}",
-        f"check-in answers: {_counts(summary.checkin_answers) or 'none'}",
-        f"partner messages: {summary.partner_messages}",
-        f"live discussions: {summary.events_scheduled} scheduled, "
-        f"{summary.posts['event_reminder_sent']} reminders to {summary.members_reminded} "
-        f"interested members, {summary.posts['event_started']} started, "
-        f"{summary.posts['event_ended']} ended",
-        f"desks: {summary.desks_shared} shared, {summary.posts['desk_featured']} featured",
-        f"spaces closed: {summary.kept_open} kept open, {summary.archived} archived",
-        f"wall time: {seconds:.1f} s for {summary.wakeups} wake-ups",
-    ]
-    return lines
-
-
-def _counts(counter: dict[str, int]) -> str:
-    return ", ".join(f"{kind} {count}" for kind, count in sorted(counter.items()))

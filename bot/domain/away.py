@@ -4,6 +4,10 @@ Dates are read in the member's own time zone and are **day first** when numeric 
 international; 03/04/2027 is 3 April). Month names are English and parsed without any
 locale. An away period covers START 00:00 to END 24:00 local, stored as UTC instants.
 
+Not python-dateutil: its parser fills whatever is missing from a default, so "dec", "5",
+"Monday" or "10am" become dates nobody typed, and an away period would start on a guess.
+The formats read here are exactly those the help text promises, each with its own refusal.
+
 Every refusal is an :class:`AwayRejected` whose ``message`` is a complete, polite sentence
 ready for an ephemeral reply.
 """

@@ -150,7 +150,7 @@ def _with_partnership(cls: type, data: Any) -> Any:
         subject = data.get("subject")
         target = data.get("target")
         if subject is None and target is not None:
-            subject = target["subject"] if isinstance(target, dict) else target.subject
+            subject = CaseTarget.model_validate(target).subject
         if isinstance(subject, str):
             data = {**data, "partnership_id": subject_parts(subject)[0]}
     return data

@@ -2,7 +2,7 @@
 
 ``iln-bot simulate`` runs a whole round on a virtual clock (:mod:`.runner`), with partners
 following a seeded script (:mod:`.script`) and Discord replaced by an in-memory recorder
-(:mod:`.recorder`). It prints one timeline event per line; the kinds are:
+(:mod:`.recorder`). Its timeline is a list of events; the kinds are:
 
 Coordinators' steps (done by the simulation as a coordinator would)
     ``round_created``, ``applicants_imported``, ``history_loaded`` (past partnerships
@@ -37,6 +37,9 @@ What the wider cohort does (:mod:`.community`)
     program suggests), ``event_interest`` (members press Interested), ``desk_shared``,
     ``desk_consented`` (the author pressed "Feature my desk").
 
-With ``--json`` the last line has kind ``summary``; a run that does not settle within two
-weeks after the round's end adds ``gave_up``.
+With ``--json`` every event is one line, whole, and the last line has kind ``summary`` with
+the summary's fields as an object; a run that does not settle within two weeks after the
+round's end adds ``gave_up``. Otherwise :mod:`.moments` groups the events into moments and
+:mod:`.display` shows them and the summary (with rich on a terminal, as plain text when
+piped).
 """

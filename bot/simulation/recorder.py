@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
 from bot.clock import Clock
@@ -87,6 +87,12 @@ class Message:
 EventSink = Callable[[TimelineEvent], None]
 
 
+def moment_text(at: datetime, zone: tzinfo) -> str:
+    """A moment as the timeline's texts give it: ``2027-03-01 08:00 UTC`` in ``zone``."""
+    local = at.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local:%Z}"
+
+
 class RecordingDiscord:
     """A DiscordPort that records instead of talking to Discord."""
 
@@ -97,8 +103,10 @@ class RecordingDiscord:
         *,
         guild_id: int = 1,
         dms_closed: Collection[int] = (),
+        zone: tzinfo = UTC,
     ) -> None:
         self._clock = clock
+        self._zone = zone
         self._sink = sink
         self._guild_id = guild_id
         self._dms_closed = frozenset(dms_closed)
@@ -298,7 +306,9 @@ class RecordingDiscord:
                 return event.id
         event_id = next(self._ids)
         self.events[event_id] = Event(event_id, spec)
-        self._emit("event_created", f"{spec.name} at {spec.starts_at:%Y-%m-%d %H:%M} UTC", None)
+        self._emit(
+            "event_created", f"{spec.name} at {moment_text(spec.starts_at, self._zone)}", None
+        )
         return event_id
 
     async def edit_scheduled_event(self, event_id: int, spec: EventSpec) -> None:

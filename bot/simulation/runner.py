@@ -19,10 +19,10 @@ import itertools
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -36,6 +36,7 @@ from bot.domain.calendar import add_months
 from bot.domain.matching import MatchResult
 from bot.domain.zones import zone as zone_named
 from bot.posts import DirectTarget, Post, Receipt, Work
+from bot.posts._text import plural
 from bot.posts.away import NoChangesButton
 from bot.posts.base import CaseTarget, SpaceTarget
 from bot.posts.cases import OpenCase
@@ -56,7 +57,7 @@ from bot.simulation.community import (
     PostDesk,
     ScheduleEvent,
 )
-from bot.simulation.recorder import RecordingDiscord, TimelineEvent
+from bot.simulation.recorder import RecordingDiscord, TimelineEvent, moment_text
 from bot.simulation.script import (
     Action,
     AnswerCheckin,
@@ -131,21 +132,25 @@ class Summary:
     kept_open: int = 0
     archived: int = 0
     wakeups: int = 0
-    # The bot's posts each partnership's partners got (in their space or by direct
-    # message, not the coordinators' side), by partnership.
-    pair_posts: Counter[int] = field(default_factory=Counter)
+    # The bot's posts the partners of a partnership got (in their space or by direct
+    # message, not the coordinators' side): the mean over every partnership, and the most.
+    posts_per_pair: float = 0.0
+    most_posts_per_pair: int = 0
 
-    @property
-    def posts_per_pair(self) -> tuple[float, int]:
-        """The mean over every partnership, and the most any one got."""
-        if not self.pairs:
-            return 0.0, 0
-        return sum(self.pair_posts.values()) / self.pairs, max(self.pair_posts.values(), default=0)
 
-    def posts_per_pair_line(self) -> str:
-        """``posts per pair: mean 12.6, max 14`` for the summary."""
-        mean, most = self.posts_per_pair
-        return f"posts per pair: mean {mean:.1f}, max {most}"
+@dataclass(frozen=True)
+class SimulationProgress:
+    """How far a running simulation has come: its virtual clock between ``begins`` (the
+    first instant it simulates) and ``ends`` (the end of the round's last day)."""
+
+    now: datetime
+    begins: datetime
+    ends: datetime
+    wakeups: int
+    posts: int
+
+
+ProgressSink = Callable[[SimulationProgress], None]
 
 
 @dataclass
@@ -172,13 +177,16 @@ class Timeline:
         self.events.append(event)
 
 
-async def simulate(given: SimulationInput) -> SimulationResult:
-    """Run a whole round; raises :class:`SimulationInputError` for input to fix."""
+async def simulate(
+    given: SimulationInput, progress: ProgressSink | None = None
+) -> SimulationResult:
+    """Run a whole round; raises :class:`SimulationInputError` for input to fix.
+    ``progress`` hears after every instant the clock stops at."""
     history = _parse_history(given.history_csv)
     with _database(given.db_path) as path:
         store = await Store.open(path, scratch=True)
         try:
-            return await Simulation(given, store, history).run()
+            return await Simulation(given, store, history, progress).run()
         finally:
             await store.close()
 
@@ -204,14 +212,25 @@ def _database(path: Path | None) -> Iterator[Path]:
 
 
 class Simulation:
-    def __init__(self, given: SimulationInput, store: Store, history: list[PastPartnership]):
+    def __init__(
+        self,
+        given: SimulationInput,
+        store: Store,
+        history: list[PastPartnership],
+        progress: ProgressSink | None = None,
+    ):
         self._given = given
         self._store = store
         self._history = history
+        self._progress = progress
+        # Times inside the timeline's texts read in the program's zone, as the CLI shows them.
+        self._zone: tzinfo = zone_named(given.config.program.timezone)
         first_wakeup = datetime.combine(given.start, time(9), tzinfo=UTC)
         self.clock = ManualClock(first_wakeup - timedelta(days=OPEN_DAYS_BEFORE))
+        self._begins = self.clock.now()
         self.timeline = Timeline(self.clock)
         self.summary = Summary()
+        self._pair_posts: Counter[int] = Counter()  # partnership -> the bot's posts to it
         self._names: dict[int, str] = {}
         self._messages: list[tuple[datetime, int, Message]] = []
         self._actions: list[tuple[datetime, int, Action | CommunityAction]] = []
@@ -364,10 +383,8 @@ class Simulation:
                 break
             self.clock.set(moment)
             await self._wake()
-        self.timeline.add(
-            "round_closed",
-            f"{self.summary.kept_open} spaces kept open, {self.summary.archived} archived",
-        )
+        kept, archived = self.summary.kept_open, self.summary.archived
+        self.timeline.add("round_closed", f"{plural(kept, 'space')} kept open, {archived} archived")
 
     async def _wake(self) -> None:
         """Partners act; then, when that or the clock made anything due, the bot does it,
@@ -380,6 +397,13 @@ class Simulation:
             self.summary.wakeups += 1
             due = await program.next_due()
         self._due = due
+        if self._progress is not None:
+            self._report_progress(self._progress)
+
+    def _report_progress(self, sink: ProgressSink) -> None:
+        ends = datetime.combine(self._require_round().ends_on + timedelta(days=1), time(0), UTC)
+        posts = sum(self.summary.posts.values())
+        sink(SimulationProgress(self.clock.now(), self._begins, ends, self.summary.wakeups, posts))
 
     # The clock ------------------------------------------------------------------------------
 
@@ -546,7 +570,7 @@ class Simulation:
         self.summary.events_scheduled += 1
         self.timeline.add(
             "event_planned",
-            f"{topic.title} at {event.starts_at:%Y-%m-%d %H:%M} UTC, the hour that suits "
+            f"{topic.title} at {moment_text(event.starts_at, self._zone)}, the hour that suits "
             f"{best.suits} of {best.of} partners",
         )
         assert self._community is not None
@@ -582,7 +606,10 @@ class Simulation:
 
     def _connect(self) -> Program:
         port = RecordingDiscord(
-            self.clock, self._on_port_event, guild_id=self._given.config.discord.guild_id
+            self.clock,
+            self._on_port_event,
+            guild_id=self._given.config.discord.guild_id,
+            zone=self._zone,
         )
         program = Program(self._given.config, self._store, self.clock, port, ProgramContent.load())
         program.dispatcher.on_done(self._done)
@@ -624,7 +651,7 @@ class Simulation:
             self.summary.alerts[work.kind] += 1
         self.timeline.add(kind, self._describe(work, receipt.message_id), work.partnership_id)
         if work.partnership_id is not None and isinstance(work.target, SpaceTarget | DirectTarget):
-            self.summary.pair_posts[work.partnership_id] += 1
+            self._pair_posts[work.partnership_id] += 1
         if self._script is not None:
             reacting, sequence = work.kind, None
             if isinstance(work, CheckinPrompt):
@@ -672,7 +699,7 @@ class Simulation:
             return f"{work.tone} nudge to {recipients} after {work.days} days"
         if isinstance(work, EventReminder):
             _, _, text = draft.content.partition("Reminder: ")
-            return f"to {len(draft.mention_ids)} interested members: {self._readable(text)}"[:120]
+            return f"to {len(draft.mention_ids)} interested members: {self._readable(text)}"
         lines = draft.content.splitlines()
         if len(lines) > 1 and _ONLY_MENTIONS.match(lines[0]):
             lines = lines[1:]  # "<@1> and <@2>" above the text itself
@@ -684,13 +711,13 @@ class Simulation:
                 else "in the space, DMs closed"
             )
             text = f"({place}) {text}"
-        return text[:117] + "..." if len(text) > 120 else text
+        return text
 
     def _readable(self, text: str) -> str:
         """One line, with names for mentions."""
         text = _ROLE_MENTION.sub("@waitlist", text)
         text = _RELATIVE.sub("", text)
-        text = _TIMESTAMP.sub(_stamp, text)
+        text = _TIMESTAMP.sub(lambda found: moment_text(_stamp(found), self._zone), text)
         text = _CHANNEL.sub(lambda found: self._channel_name(int(found[1])), text)
         text = _MENTION.sub(lambda found: self._name(int(found[1])), text)
         return " ".join(text.split())
@@ -716,6 +743,9 @@ class Simulation:
             for event in self.timeline.events
         ]
         assert self._script is not None
+        if partnerships:
+            self.summary.posts_per_pair = sum(self._pair_posts.values()) / len(partnerships)
+            self.summary.most_posts_per_pair = max(self._pair_posts.values(), default=0)
         return SimulationResult(
             round=round_,
             events=events,
@@ -759,6 +789,6 @@ def _timeline_kind(work: Post) -> str:
     return work.event
 
 
-def _stamp(found: re.Match[str]) -> str:
-    """A Discord timestamp as the timeline prints times (UTC)."""
-    return f"{datetime.fromtimestamp(int(found[1]), UTC):%Y-%m-%d %H:%M} UTC"
+def _stamp(found: re.Match[str]) -> datetime:
+    """The moment a Discord timestamp (``<t:UNIX:style>``) stands for."""
+    return datetime.fromtimestamp(int(found[1]), UTC)

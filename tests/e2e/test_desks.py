@@ -63,14 +63,16 @@ async def test_desks_are_featured_by_consent_and_nobody_twice(iln: Iln) -> None:
     await until(iln, FORTNIGHTS[0] + timedelta(hours=1))
     assert features(iln) == []
 
-    thanks = await feature_my_desk(iln, ada, thread, answer, "My reading nook, with plants")
+    # A caption naming someone is relayed as written, but pings nobody it names.
+    caption = f"My reading nook, with plants (hi <@{bo.id}>!)"
+    thanks = await feature_my_desk(iln, ada, thread, answer, caption)
     assert "Thank you" in thanks
     await until(iln, FORTNIGHTS[1] + timedelta(hours=1))
     [first] = features(iln)
     assert f"/channels/{driver.guild.id}/{thread.id}" in first.content
     assert "My reading nook, with plants" in first.content
     assert first.attachments == [] and first.embeds == []  # a link, never the photo
-    assert driver.was_pinged(ada, first)
+    assert driver.was_pinged(ada, first) and not driver.was_pinged(bo, first)
 
     # Bo shares and agrees; Ada shares a second desk and agrees again.
     bo_thread, bo_answer = await post_desk(iln, bo, "Stockholm, third floor")
