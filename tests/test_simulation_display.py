@@ -167,7 +167,9 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> Reported:
 def test_the_sample_summary_has_all_its_figures(reported: Reported) -> None:
     summary = reported.out.split("\nSummary of round 2027A, 1 March 2027 to 1 July 2027\n")[1]
     for name, (one, many) in display.FIGURES.items():
-        assert re.search(rf"^\s*[\d.]+\s+({re.escape(one)}|{re.escape(many)})\b", summary, re.M), name
+        assert re.search(rf"^\s*[\d.]+\s+({re.escape(one)}|{re.escape(many)})\b", summary, re.M), (
+            name
+        )
     for title in display.TALLIES.values():
         assert f"\n{title}\n" in summary
     for figure in ("40  applicants", "19  partnerships", "2  applicants without a partner"):
