@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -55,11 +55,17 @@ async def test_announcement_mentions_the_waitlist_role_and_notify_me_toggles_it(
     assert joined.ephemeral and "mentioned" in joined.content
     role = iln.driver.role("ILN next round")
     assert reader in iln.driver.role_members(role)
-    await reply(iln, cora, "round create", name="2027A", start="2027-03-01")
+    await reply(iln, cora, "round create", name="2027A", start="2027-04-01")
     await reply(iln, cora, "round open")
     [announcement] = iln.driver.messages(iln.driver.channel("iln-announcements"))
     assert f"<@&{role.id}>" in announcement.content
     assert role.id in announcement.mention_roles
+    # How to apply, how long the round runs, and when applications really close: the end
+    # of the day a week before the start (the config's default), as a Discord timestamp.
+    text = announcement.content
+    assert "`/apply form`" in text and "four months" in text and "1 April 2027" in text
+    closes = datetime(2027, 3, 25, 23, 59, tzinfo=UTC)
+    assert f"Applications close on <t:{int(closes.timestamp())}:F>" in text
     await reply(iln, reader, "notify-me off")
     assert reader not in iln.driver.role_members(role)
 
