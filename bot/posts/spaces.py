@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any, ClassVar, Literal
 
 from bot.domain.applications import Application, CareerStage, Sector
@@ -105,6 +105,9 @@ class Intro(PartnershipPost):
         names = join_names([preferred_name(people.get(m)) for m in partnership.member_ids])
         zones = list((await context.zones.of(partnership.member_ids)).values())
         ends = close_instant(context, round_, zones)
+        # What the intro shows is worked out from a moment of its own, not from the clock:
+        # sent again after an outage, it reads exactly as before and is found, not doubled.
+        since = max(datetime.combine(round_.starts_on, time(0), tzinfo=UTC), partnership.created_at)
         intro = context.messages.intro
         header = intro.header.format(
             names=names, round_name=round_.name, end_date=discord_time(ends, "D")
@@ -113,11 +116,11 @@ class Intro(PartnershipPost):
         for member_id in partnership.member_ids:
             application = await store.people.application(round_.id, member_id)
             if application is not None:
-                embeds.append(_partner_embed(application, context.clock.now()))
+                embeds.append(_partner_embed(application, since))
         embeds.append(
             {
                 "title": intro.call_hours_title,
-                "description": call_hours_text(context, zones),
+                "description": call_hours_text(context, zones, since),
                 "color": EMBED_COLOUR,
             }
         )
@@ -152,9 +155,10 @@ def close_instant(context: RenderContext, round_: Round, zones: Sequence[str]) -
     return post_instant(round_.ends_on, context.config.round.post_hour, zones)
 
 
-def call_hours_text(context: RenderContext, zones: Sequence[str]) -> str:
-    """The partners' best hours for a call, in each reader's own time."""
-    found = call_hours(zones, context.clock.now())
+def call_hours_text(context: RenderContext, zones: Sequence[str], since: datetime) -> str:
+    """The partners' best hours for a call in the week from ``since``, in each reader's own
+    time."""
+    found = call_hours(zones, since)
     intro = context.messages.intro
     if found.usual is not None:
         usual = found.usual
