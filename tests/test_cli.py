@@ -165,3 +165,13 @@ def test_output_piped_into_head_ends_quietly(command: list[str]) -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0
     assert "BrokenPipeError" not in errors and "Traceback" not in errors
+
+
+def test_simulate_with_a_round_too_short_says_so_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[discord]\nguild_id = 1\ncoordinator_role = "C"\n[round]\nround_weeks = 3\n')
+    for command in (["check-config", str(path)], ["simulate", "--config", str(path)]):
+        result = iln_bot(*command)
+        assert result.returncode == 2, command
+        assert "Traceback" not in result.stderr
+        assert "round.round_weeks: must be from 4 to 52 (got 3)" in result.stderr
