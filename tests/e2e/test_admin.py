@@ -56,7 +56,7 @@ async def test_announcement_mentions_the_waitlist_role_and_notify_me_toggles_it(
     role = iln.driver.role("ILN next round")
     assert reader in iln.driver.role_members(role)
     await reply(iln, cora, "round create", name="2027A", start="2027-04-01")
-    await reply(iln, cora, "round open")
+    opened = await reply(iln, cora, "round open")
     [announcement] = iln.driver.messages(iln.driver.channel("iln-announcements"))
     assert f"<@&{role.id}>" in announcement.content
     assert role.id in announcement.mention_roles
@@ -66,6 +66,11 @@ async def test_announcement_mentions_the_waitlist_role_and_notify_me_toggles_it(
     assert "`/apply form`" in text and "four months" in text and "1 April 2027" in text
     closes = datetime(2027, 3, 25, 23, 59, tzinfo=UTC)
     assert f"Applications close on <t:{int(closes.timestamp())}:F>" in text
+    # The coordinator is told the same date, and /round status keeps it in view.
+    assert f"close on <t:{int(closes.timestamp())}:F>" in opened.content
+    status = await reply(iln, cora, "round status")
+    [applications] = [f for f in status.embeds[0]["fields"] if f["name"] == "Applications"]
+    assert f"closing <t:{int(closes.timestamp())}:F>" in applications["value"]
     await reply(iln, reader, "notify-me off")
     assert reader not in iln.driver.role_members(role)
 
