@@ -26,7 +26,7 @@ from cogs._shared import (
 
 
 class TopicCommands(commands.GroupCog, group_name="topic"):
-    """Discussion topics: one every two weeks, in every space and in the cohort forum."""
+    """Discussion topics: in every private space and in the cohort forum."""
 
     def __init__(self, bot: ILNBot) -> None:
         self.bot = bot
