@@ -43,4 +43,4 @@ class ApplicationsOpen(Post):
                 f"Applications close on {when(closes)}." if closes > context.clock.now() else ""
             ),
         )
-        return Draft(content=text, mention_role_ids=(role_id,))
+        return Draft(content=text.rstrip(), mention_role_ids=(role_id,))
