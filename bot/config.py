@@ -19,6 +19,7 @@ from bot.domain.calendar import RoundSchedule
 from bot.domain.contact import NudgeRules
 from bot.domain.matching import MatchSettings
 from bot.domain.privacy import PrivacyRules
+from bot.domain.settings import SettingProblems
 
 TOKEN_ENV = "DISCORD_TOKEN"
 
@@ -168,7 +169,11 @@ class ConfigError(Exception):
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate ``path``; relative paths inside it are relative to the file."""
+    """Read and validate ``path``; relative paths inside it are relative to the file.
+
+    Besides each value's own rules and the rules between values (a round long enough for
+    its schedule), the files it names must be usable: the database's folder and the token
+    file must exist, so the bot does not fail on them only when it starts."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -178,18 +183,92 @@ def load_config(path: Path) -> Config:
     try:
         config = Config(**raw)
     except ValidationError as error:
-        raise ConfigError([_describe(item) for item in error.errors()]) from None
-    return _resolve_paths(config, path.parent)
+        problems = [line for item in error.errors() for line in _describe(item)]
+        raise ConfigError(problems + _named_files_problems(raw, path.parent)) from None
+    config = _resolve_paths(config, path.parent)
+    problems = _path_problems(config.database.path, config.discord.token_file)
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
-def _describe(error: Any) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+def _describe(error: Any) -> list[str]:
+    """``key.path: what is wrong (got X)`` for one of pydantic's errors (several lines for a
+    rule between settings, which names each setting it refuses)."""
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join(loc) or "(top level)"
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, SettingProblems):
+        return [f"{'.'.join((*loc, p.key))}: {p.problem} (got {p.got!r})" for p in cause.problems]
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":
-        return f"{key}: is required"
+        return [f"{key}: is required"]
     if error["type"] == "extra_forbidden":
-        return f"{key}: is not a known setting (got {error['input']!r})"
-    return f"{key}: {message} (got {error['input']!r})"
+        return [f"{key}: is not a known setting (got {error['input']!r})"]
+    if error["type"] in _BOUNDS:
+        allowed = _allowed_range(loc)
+        if allowed:
+            message = f"must be {allowed}"
+    return [f"{key}: {message} (got {error['input']!r})"]
+
+
+_BOUNDS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _allowed_range(loc: tuple[str, ...]) -> str | None:
+    """``from 4 to 52``, ``at least 1`` or ``at most 23``: the range a number setting allows,
+    read from its model, so a refusal names both ends."""
+    model: Any = Config
+    info = None
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return None
+        info = fields[part]
+        model = info.annotation
+    if info is None:
+        return None
+    least = most = None
+    for rule in info.metadata:
+        least = getattr(rule, "ge", least)
+        most = getattr(rule, "le", most)
+        if getattr(rule, "gt", None) is not None:
+            least = f"more than {rule.gt}"
+        if getattr(rule, "lt", None) is not None:
+            most = f"less than {rule.lt}"
+    if least is not None and most is not None:
+        return f"from {least} to {most}"
+    if least is not None:
+        return f"at least {least}" if isinstance(least, int) else str(least)
+    if most is not None:
+        return f"at most {most}" if isinstance(most, int) else str(most)
+    return None
+
+
+def _named_files_problems(raw: dict[str, Any], base: Path) -> list[str]:
+    """The files a file that failed validation names, so every problem is told at once."""
+
+    def named(section: str, key: str) -> Path | None:
+        value = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else None
+        return base / value if isinstance(value, str) else None
+
+    return _path_problems(named("database", "path"), named("discord", "token_file"))
+
+
+def _path_problems(database: Path | None, token_file: Path | None) -> list[str]:
+    """The files the configuration names, checked once their paths are resolved."""
+    problems = []
+    if database is not None and not database.parent.is_dir():
+        problems.append(
+            f"database.path: the folder {database.parent} does not exist; create it or name "
+            f"a file in an existing folder (got {str(database)!r})"
+        )
+    if token_file is not None and not token_file.is_file():
+        problems.append(
+            f"discord.token_file: no such file; name a file that holds the token, or leave the "
+            f"setting out and set {TOKEN_ENV} (got {str(token_file)!r})"
+        )
+    return problems
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

@@ -78,18 +78,23 @@ _NONE: frozenset[str] = frozenset()
 
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "guidelines.title": _NONE,
-    "guidelines.body": _NONE,
+    "guidelines.body": frozenset({"contact_every"}),
     "intro.header": frozenset({"names", "round_name", "end_date"}),
     "intro.why_matched_title": _NONE,
-    "nudge.quiet": frozenset({"mentions", "days", "topic_title"}),
+    "intro.call_hours_title": _NONE,
+    "intro.call_hours": frozenset({"hours", "days", "next"}),
+    "intro.no_call_hours": frozenset({"gap"}),
+    "nudge.quiet": frozenset({"mentions", "days", "topic_title", "contact_every"}),
     "nudge.one_sided": frozenset({"silent_mention", "days", "topic_title"}),
     "away.noted": frozenset({"member_mention", "start", "end", "note"}),
     "away.welcome_back": frozenset({"member_mention"}),
-    "availability.ask": frozenset({"mentions"}),
+    "availability.ask": frozenset({"mentions", "cadence"}),
+    "availability.in_topic": _NONE,
     "availability.no_changes_ack": _NONE,
     "availability.added_ack": _NONE,
-    "checkin.prompt": frozenset({"mentions"}),
-    "checkin.dm": frozenset({"member_name", "channel_link"}),
+    "checkin.prompt": frozenset({"mentions", "cadence"}),
+    "checkin.in_topic": frozenset({"cadence"}),
+    "checkin.dm": frozenset({"member_name", "channel_link", "cadence"}),
     "checkin.thanks": _NONE,
     "checkin.coordinator_alert": frozenset(
         {"member_name", "partnership_name", "rating", "comment"}
@@ -98,14 +103,19 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
         {"partnership_name", "days_since_contact", "nudges", "away_summary"}
     ),
     "coordinator.partner_left": frozenset({"member_name", "partnership_name"}),
-    "end.reminder": frozenset({"mentions", "end_date"}),
+    "end.reminder": frozenset({"mentions", "time_left", "end_date"}),
     "end.closing": frozenset({"mentions", "round_name"}),
     "end.feedback_prompt": _NONE,
     "end.archived_note": _NONE,
     "end.kept_open_note": _NONE,
     "end.notify_me_invite": _NONE,
-    "round.applications_open": frozenset({"role_mention", "round_name", "close_hint"}),
+    "round.applications_open": frozenset(
+        {"role_mention", "round_name", "round_length", "starts_on", "close_hint"}
+    ),
     "round.started": _NONE,
+    "topic.in_space": frozenset({"mentions"}),
+    "topic.cohort_link": frozenset({"link"}),
+    "topic.in_cohort": _NONE,
     "cases.reply": frozenset({"member_name", "reply"}),
     "cases.ask_thanks": _NONE,
     "outreach.unmatched": frozenset({"member_name", "round_name", "reason"}),
@@ -125,6 +135,7 @@ TEMPLATE_LENGTH_LIMITS: dict[str, int] = {
     "guidelines.title": EMBED_TITLE_LIMIT,
     "guidelines.body": GUIDELINES_BODY_LIMIT,
     "intro.why_matched_title": EMBED_FIELD_NAME_LIMIT,
+    "intro.call_hours_title": EMBED_TITLE_LIMIT,
 }
 """Per-key length limits; any key not listed is held to :data:`TEMPLATE_LIMIT`."""
 
@@ -203,6 +214,9 @@ class GuidelinesMessages(_Section):
 class IntroMessages(_Section):
     header: Text
     why_matched_title: Text
+    call_hours_title: Text
+    call_hours: Text
+    no_call_hours: Text
 
 
 class NudgeMessages(_Section):
@@ -217,12 +231,14 @@ class AwayMessages(_Section):
 
 class AvailabilityMessages(_Section):
     ask: Annotated[tuple[Text, ...], _variants(3)]
+    in_topic: Text
     no_changes_ack: Text
     added_ack: Text
 
 
 class CheckinMessages(_Section):
     prompt: Text
+    in_topic: Text
     dm: Text
     thanks: Text
     coordinator_alert: Text
@@ -245,6 +261,12 @@ class EndMessages(_Section):
 class RoundMessages(_Section):
     applications_open: Text
     started: Text
+
+
+class TopicMessages(_Section):
+    in_space: Text
+    cohort_link: Text
+    in_cohort: Text
 
 
 class CaseMessages(_Section):
@@ -283,6 +305,7 @@ class Messages(_Section):
     coordinator: CoordinatorMessages
     end: EndMessages
     round: RoundMessages
+    topic: TopicMessages
     cases: CaseMessages
     outreach: OutreachMessages
     pairs: PairMessages

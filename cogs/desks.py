@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import ILNBot
+from bot.domain.wording import every
 from bot.posts.desks import FeatureDeskButton
 from bot.services.desks import CAPTION_LIMIT
 from bot.services.ports import DiscordError
@@ -91,10 +92,10 @@ class CaptionModal(PoliteModal, title="Feature my desk"):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         program = program_of(interaction)
         await program.desks.consent(self.thread_id, interaction.user.id, field_value(self.caption))
-        every = program.config.desks.feature_every_days
+        rhythm = every(program.config.desks.feature_every_days)
         await answer(
             interaction,
-            f"Thank you! Your desk can now be featured: every {every} days one desk appears in "
+            f"Thank you! Your desk can now be featured: {rhythm} one desk appears in "
             "the announcements channel with a link to its post and its caption, and nobody "
             "twice. Press the button again to change your caption.",
         )

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.posts._text import plural
+from bot.domain.wording import days_ago, plural
 from bot.services.contact import PairHealth, health_csv
 from bot.services.pairs import NOTE_LIMIT, REASON_LIMIT, Rematch, answer_words
 from cogs._shared import (
@@ -35,10 +35,10 @@ def health_field(row: PairHealth) -> tuple[str, str]:
     if row.days_since_contact is None:
         last = "no contact yet"
     else:
-        last = f"last contact {row.days_since_contact} days ago"
+        last = f"last contact {days_ago(row.days_since_contact)}"
     lines = [
         " & ".join(row.members),
-        f"{last} · {row.contacts_per_fortnight:.1f} per fortnight · {row.nudges} nudge(s)"
+        f"{last} · {row.contacts_per_fortnight:.1f} per fortnight · {plural(row.nudges, 'nudge')}"
         + (" · escalated" if row.escalated else ""),
     ]
     if row.away and row.away != "no one away":

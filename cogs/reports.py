@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
+from bot.domain.wording import plural
 from bot.reports.figures import ROWS_PER_PAGE
 from bot.services.errors import UserFacingError
 from bot.services.reports import (
@@ -94,7 +95,7 @@ def report_embed(headline: Headline, pairs: int) -> discord.Embed:
         ("Partnerships", f"{headline.partnerships} in all\n{states or 'none yet'}"),
         (
             "Quiet and ended early",
-            f"{headline.quiet} active pair(s) quiet for {headline.quiet_days}+ days\n"
+            f"{plural(headline.quiet, 'active pair')} quiet for {headline.quiet_days}+ days\n"
             f"{headline.ended_early} ended early",
         ),
         (
@@ -110,8 +111,8 @@ def report_embed(headline: Headline, pairs: int) -> discord.Embed:
         ),
         (
             "Nudges",
-            f"{headline.nudges} nudge(s) to partners\n"
-            f"{headline.escalations} escalation(s) to coordinators",
+            f"{plural(headline.nudges, 'nudge')} to partners\n"
+            f"{plural(headline.escalations, 'escalation')} to coordinators",
         ),
         ("Feedback", _feedback_text(headline)),
         (
@@ -225,7 +226,10 @@ def audit_embed(view: AuditView, filters: str) -> discord.Embed:
         description=_cut(description, 4096),
     )
     embed.set_footer(
-        text=_cut(f"Page {view.page + 1} of {view.pages} · {view.total} action(s){filters}", 2048)
+        text=_cut(
+            f"Page {view.page + 1} of {view.pages} · {plural(view.total, 'action')}{filters}",
+            2048,
+        )
     )
     return fit(embed)
 

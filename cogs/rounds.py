@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -11,7 +12,9 @@ from discord.ext import commands
 from bot.client import ILNBot
 from bot.domain.away import parse_local_date
 from bot.domain.calendar import format_local_date
+from bot.posts._text import when
 from bot.services.rounds import RoundStatus, describe_state
+from bot.store.models import RoundState
 from cogs._shared import answer, coordinator_only, program_of
 
 
@@ -51,7 +54,13 @@ class RoundCommands(commands.GroupCog, group_name="round"):
         program = program_of(interaction)
         opened = await program.rounds.open_applications(interaction.user.id)
         await program.run_due()
-        await answer(interaction, f"Applications for **{opened.name}** are open and announced.")
+        closes = program.rounds.applications_close_at(opened)
+        await answer(
+            interaction,
+            f"Applications for **{opened.name}** are open and announced. The announcement "
+            f"says they close on {when(closes)}: close them then with "
+            "`/round close-applications`.",
+        )
 
     @app_commands.command(name="close-applications")
     async def close_applications(self, interaction: discord.Interaction[Any]) -> None:
@@ -78,8 +87,11 @@ class RoundCommands(commands.GroupCog, group_name="round"):
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         """Show the round's state, partnerships, spaces and topics."""
-        status = await program_of(interaction).rounds.status()
-        await answer(interaction, embed=status_embed(status))
+        rounds = program_of(interaction).rounds
+        status = await rounds.status()
+        await answer(
+            interaction, embed=status_embed(status, rounds.applications_close_at(status.round))
+        )
 
     @app_commands.command(name="end")
     async def end(self, interaction: discord.Interaction[Any]) -> None:
@@ -91,14 +103,17 @@ class RoundCommands(commands.GroupCog, group_name="round"):
         await answer(interaction, f"Round **{ended.name}** has ended; every space is closed.")
 
 
-def status_embed(status: RoundStatus) -> discord.Embed:
+def status_embed(status: RoundStatus, applications_close: datetime) -> discord.Embed:
     round_ = status.round
     embed = discord.Embed(title=f"Round {round_.name}", description=describe_state(round_.state))
     embed.add_field(
         name="Dates",
         value=f"{format_local_date(round_.starts_on)} – {format_local_date(round_.ends_on)}",
     )
-    embed.add_field(name="Applications", value=str(status.applications))
+    applications = str(status.applications)
+    if round_.state is RoundState.APPLICATIONS_OPEN:
+        applications += f", closing {when(applications_close)}"
+    embed.add_field(name="Applications", value=applications)
     partnerships = ", ".join(f"{n} {state}" for state, n in sorted(status.partnerships.items()))
     embed.add_field(name="Partnerships", value=partnerships or "none yet")
     embed.add_field(name="Private spaces", value=str(status.spaces_ready))

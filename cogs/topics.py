@@ -1,4 +1,4 @@
-"""`/topic`: the current discussion topic, past ones, and coordinators' changes."""
+"""`/topic`: the current discussion topic and past ones; `/topic-plan`: coordinators' changes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.store.models import RoundTopic
 from cogs._shared import (
     PoliteModal,
     answer,
-    ensure_coordinator,
+    coordinator_only,
     field_value,
     program_of,
     text_field,
@@ -26,7 +26,7 @@ from cogs._shared import (
 
 
 class TopicCommands(commands.GroupCog, group_name="topic"):
-    """Discussion topics: one every two weeks, in every space and in the cohort forum."""
+    """Discussion topics: in every private space and in the cohort forum."""
 
     def __init__(self, bot: ILNBot) -> None:
         self.bot = bot
@@ -53,8 +53,20 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         lines = [_line(program.port.channel_link, topic) for topic in await program.topics.all()]
         await answer(interaction, "\n".join(lines)[:2000] or "This round has no topics yet.")
 
+
+@coordinator_only()
+class TopicPlanCommands(
+    commands.GroupCog,
+    group_name="topic-plan",
+    group_description="(Coordinators) Add, change, move or post this round's topics",
+):
+    """Apart from `/topic` because Discord hides or shows a command with all its
+    subcommands: partners see `/topic current` and `/topic list`, only coordinators this."""
+
+    def __init__(self, bot: ILNBot) -> None:
+        self.bot = bot
+
     @app_commands.command(name="add")
-    @app_commands.check(ensure_coordinator)
     @app_commands.describe(on="The day to post it, e.g. 2027-04-12")
     async def add(self, interaction: discord.Interaction[Any], on: str) -> None:
         """(Coordinators) Add a topic to the round on a given day."""
@@ -64,7 +76,6 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         await interaction.response.send_modal(TopicModal(due_on=due_on))
 
     @app_commands.command(name="edit")
-    @app_commands.check(ensure_coordinator)
     @app_commands.describe(number="The topic's number, as in /topic list")
     async def edit(self, interaction: discord.Interaction[Any], number: int) -> None:
         """(Coordinators) Change a topic's wording."""
@@ -75,7 +86,6 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         await interaction.response.send_modal(TopicModal(existing=topics[number]))
 
     @app_commands.command(name="move")
-    @app_commands.check(ensure_coordinator)
     @app_commands.describe(number="The topic's number", to="The new day, e.g. 2027-04-19")
     async def move(self, interaction: discord.Interaction[Any], number: int, to: str) -> None:
         """(Coordinators) Post a topic on another day."""
@@ -87,7 +97,6 @@ class TopicCommands(commands.GroupCog, group_name="topic"):
         )
 
     @app_commands.command(name="post-now")
-    @app_commands.check(ensure_coordinator)
     @app_commands.describe(number="The topic's number")
     async def post_now(self, interaction: discord.Interaction[Any], number: int) -> None:
         """(Coordinators) Post a topic to every space and the forum right away."""
@@ -153,3 +162,4 @@ def _line(link: Any, topic: RoundTopic) -> str:
 
 async def setup(bot: ILNBot) -> None:
     await bot.add_cog(TopicCommands(bot), guild=bot.guild_object)
+    await bot.add_cog(TopicPlanCommands(bot), guild=bot.guild_object)

@@ -32,7 +32,11 @@ async def test_away_is_stored_in_the_members_zone_and_the_partner_told(
     [(kind, channel, post)] = [s for s in w.port.sent if "marked as away" in s[2].content]
     assert (kind, channel) == ("space", SPACE)
     assert f"<@{BO}>" in post.content
-    assert "10 March 2027 to 12 March 2027" in post.content and "Family visit" in post.content
+    # Each reader sees the days in their own zone: Discord timestamps, from the first
+    # instant away to the last.
+    first, last = int(at(8, 13).timestamp()), int(at(11, 13).timestamp()) - 1
+    assert f"from <t:{first}:D> to <t:{last}:D>" in post.content
+    assert "Family visit" in post.content
     assert [text for _, text in await w.away.described(BO)] == [
         "10 March 2027 – 12 March 2027 (Family visit)"
     ]
@@ -72,7 +76,8 @@ async def test_list_and_cancel_only_your_own(world: tuple[World, int]) -> None:
         await w.away.cancel(ANA, first.id)
     await w.run()
     noted = [post.content for _, _, post in w.port.sent if "marked as away" in post.content]
-    assert len(noted) == 1 and "1 April 2027" in noted[0]  # the cancelled one is not posted
+    # the cancelled one is not posted
+    assert len(noted) == 1 and f"<t:{int(second.starts_at.timestamp())}:D>" in noted[0]
 
 
 async def test_cancelled_period_gets_no_welcome_back(world: tuple[World, int]) -> None:

@@ -132,3 +132,46 @@ def test_applicants_import_adds_all_rows_or_none(tmp_path: Path) -> None:
     rejected = iln_bot("applicants", "import", str(broken), "--config", str(config))
     assert rejected.returncode == 2
     assert "nothing was imported" in rejected.stderr and "museum" in rejected.stderr
+
+
+def test_run_that_cannot_reach_discord_ends_with_one_line(tmp_path: Path) -> None:
+    """Offline here (no network, or a refused made-up token elsewhere): one clear line, no
+    traceback, and no warning about voice libraries the bot never uses."""
+    result = iln_bot(
+        "run", "--config", str(config_file(tmp_path)), env={"DISCORD_TOKEN": "not.a.token"}
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "voice" not in result.stderr
+    told = [line for line in result.stderr.splitlines() if line.startswith("iln-bot: ")]
+    assert len(told) == 1 and ("cannot reach Discord" in told[0] or "token" in told[0])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["simulate"], ["match", "--applicants", str(ROOT / "data" / "sample" / "applicants.csv")]],
+)
+def test_output_piped_into_head_ends_quietly(command: list[str]) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ILN_", "DISCORD_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=environment,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # what `| head -1` does once it has its line
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0
+    assert "BrokenPipeError" not in errors and "Traceback" not in errors
+
+
+def test_simulate_with_a_round_too_short_says_so_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[discord]\nguild_id = 1\ncoordinator_role = "C"\n[round]\nround_weeks = 3\n')
+    for command in (["check-config", str(path)], ["simulate", "--config", str(path)]):
+        result = iln_bot(*command)
+        assert result.returncode == 2, command
+        assert "Traceback" not in result.stderr
+        assert "round.round_weeks: must be from 4 to 52 (got 3)" in result.stderr

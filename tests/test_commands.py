@@ -61,10 +61,10 @@ async def test_the_documented_commands_exist(bot: ILNBot) -> None:
         "notify-me off",
         "topic current",
         "topic list",
-        "topic add",
-        "topic edit",
-        "topic move",
-        "topic post-now",
+        "topic-plan add",
+        "topic-plan edit",
+        "topic-plan move",
+        "topic-plan post-now",
         "apply form",
         "apply status",
         "applicants import",
@@ -113,9 +113,9 @@ async def test_every_option_that_names_a_pair_or_a_person_completes(bot: ILNBot)
 
 async def test_coordinator_groups_are_hidden_by_default(bot: ILNBot) -> None:
     for group in bot.tree.get_commands(guild=bot.guild_object):
-        if group.name in ("pair", "case", "match", "round", "applicants"):
+        if group.name in ("pair", "case", "match", "round", "applicants", "topic-plan"):
             assert group.default_permissions is not None, group.name
-        if group.name in ("apply", "ask-coordinators", "privacy"):
+        if group.name in ("apply", "ask-coordinators", "privacy", "topic"):
             assert group.default_permissions is None, group.name
 
 

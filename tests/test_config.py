@@ -67,3 +67,42 @@ def test_token_comes_from_environment_or_file_only(
     monkeypatch.setenv("DISCORD_TOKEN", "env-token")
     token = read_token(config)
     assert token is not None and token.get_secret_value() == "env-token"
+
+
+BASE = '[discord]\nguild_id = 1\ncoordinator_role = "C"\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("[round]\nround_weeks = 3\n", "round.round_weeks: must be from 4 to 52 (got 3)"),
+        (
+            "[round]\nend_reminder_days_before = 200\n",
+            "round.end_reminder_days_before: must be less than the round's length; "
+            "allowed: 7 to 119 (got 200)",
+        ),
+        (
+            "[round]\ncheckin_every_days = 400\n",
+            "round.checkin_every_days: would put the first check-in in the round's last week "
+            "or after it; allowed: 1 to 113 (got 400)",
+        ),
+        (
+            "[round]\nround_weeks = 4\n",
+            "round.round_weeks: is too short for the schedule (end_reminder_days_before = 30); "
+            "allowed: 5 to 52 (got 4)",
+        ),
+        (
+            '[database]\npath = "missing/iln.sqlite3"\n',
+            "database.path: the folder",
+        ),
+        ('token_file = "nope/token"\n', "discord.token_file: no such file"),
+    ],
+)
+def test_settings_the_program_would_refuse_are_refused_with_their_key_and_range(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, BASE + extra))
+    assert any(problem.startswith(expected) for problem in caught.value.problems), (
+        caught.value.problems
+    )

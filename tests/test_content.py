@@ -51,25 +51,34 @@ _MENTIONS = "<@100000000000000001>, <@100000000000000002> and <@1000000000000000
 SAMPLE_FIELDS: dict[str, str] = {
     "names": "Maria Santos Dela Cruz, Diego Fernández Castro and Oyunchimeg Batsaikhan",
     "round_name": "2026A",
-    "end_date": "Wednesday 30 September 2026",
+    "end_date": "<t:1790000000:D> (<t:1790000000:R>)",
     "mentions": _MENTIONS,
-    "days": "23",
+    "days": "23 days",
     "topic_title": "x" * 100,
     "silent_mention": "<@100000000000000002>",
     "member_mention": "<@100000000000000002>",
-    "start": "Monday 3 August 2026",
-    "end": "Friday 21 August 2026",
+    "start": "<t:1790000000:D>",
+    "end": "<t:1790900000:D>",
     "note": "Note: " + "n" * 200,
     "member_name": "Oyunchimeg Batsaikhan",
     "channel_link": "https://discord.com/channels/100000000000000000/100000000000000999",
     "partnership_name": "Oyunchimeg Batsaikhan & Diego Fernández Castro & Layla Haddad",
     "rating": "Not working for me",
     "comment": "c" * 1000,
-    "days_since_contact": "35",
-    "nudges": "3",
+    "days_since_contact": "35 days",
+    "nudges": "3 reminders",
     "away_summary": "a" * 200,
     "role_mention": "<@&100000000000000777>",
-    "close_hint": "Applications close on Sunday 15 March 2026.",
+    "close_hint": "Applications close on <t:1790000000:F> (<t:1790000000:R>).",
+    "round_length": "four months",
+    "starts_on": "30 September 2026",
+    "contact_every": "once every ten days",
+    "cadence": "fortnightly",
+    "time_left": "one month",
+    "hours": "<t:1790000000:t> – <t:1790000000:t>",
+    "next": "<t:1790000000:R>",
+    "gap": "<t:1790000000:t> – <t:1790000000:t>",
+    "link": "https://discord.com/channels/100000000000000000/100000000000000999",
     "reply": "r" * 1500,
     "reason": "Partners always live in different countries, and everyone who shares a "
     "language with you this round lives in " + "x" * 100 + " too.",
@@ -150,6 +159,9 @@ def test_templates_use_the_important_fields(messages: Messages) -> None:
     must_use = {
         "intro.header": {"names", "end_date"},
         "nudge.quiet": {"mentions", "days"},
+        "intro.call_hours": {"hours", "days", "next"},
+        "intro.no_call_hours": {"gap"},
+        "guidelines.body": {"contact_every"},
         "nudge.one_sided": {"silent_mention"},
         "away.noted": {"member_mention", "start", "end", "note"},
         "away.welcome_back": {"member_mention"},
@@ -159,9 +171,17 @@ def test_templates_use_the_important_fields(messages: Messages) -> None:
         "checkin.coordinator_alert": {"member_name", "partnership_name", "rating", "comment"},
         "coordinator.escalation": {"partnership_name", "days_since_contact", "away_summary"},
         "coordinator.partner_left": {"member_name", "partnership_name"},
-        "end.reminder": {"mentions", "end_date"},
+        "end.reminder": {"mentions", "time_left", "end_date"},
         "end.closing": {"mentions"},
-        "round.applications_open": {"role_mention", "round_name", "close_hint"},
+        "round.applications_open": {
+            "role_mention",
+            "round_name",
+            "round_length",
+            "starts_on",
+            "close_hint",
+        },
+        "topic.in_space": {"mentions"},
+        "topic.cohort_link": {"link"},
         "cases.reply": {"reply"},
         "outreach.unmatched": {"round_name", "reason"},
         "outreach.reason_language": {"languages"},
@@ -202,7 +222,7 @@ def test_variant_lists_are_distinct(messages: Messages) -> None:
 
 def test_guidelines_cover_the_program_tips(messages: Messages) -> None:
     body = messages.guidelines.body.lower()
-    for phrase in ("two weeks", "video call", "email", "social media", "holidays", "questions"):
+    for phrase in ("{contact_every}", "video call", "email", "social media", "holidays"):
         assert phrase in body, phrase
 
 
@@ -225,10 +245,10 @@ def _write_messages(tmp_path: Path, replace: str, by: str) -> Path:
 @pytest.mark.parametrize(
     ("replace", "by", "field", "problem"),
     [
-        ("{days} days since we last", "{dayz} days since we last", "nudge.quiet[0]", "dayz"),
-        ("{days} days since we last", "{days days since we last", "nudge.quiet[0]", "{"),
-        ("{days} days since we last", "{} days since we last", "nudge.quiet[0]", "plain"),
-        ("{days} days since we last", "{days:>3} days since we last", "nudge.quiet[0]", "spec"),
+        ("{days} since we last", "{dayz} since we last", "nudge.quiet[0]", "dayz"),
+        ("{days} since we last", "{days since we last", "nudge.quiet[0]", "{"),
+        ("{days} since we last", "{} since we last", "nudge.quiet[0]", "plain"),
+        ("{days} since we last", "{days:>3} since we last", "nudge.quiet[0]", "spec"),
         ('thanks = "Thank you', 'thanks = "{name} Thank you', "checkin.thanks", "no fields"),
         ("[round]", "[rounds]", "round", "required"),
         ('started = "', 'opened = "', "round.started", "round.opened: extra inputs"),
@@ -267,6 +287,16 @@ def test_load_messages_reports_bad_toml_and_missing_file(tmp_path: Path) -> None
 
 
 # --------------------------------------------------------------------------- topics
+
+
+def test_topics_fit_any_schedule_and_any_place(topics: TopicBank) -> None:
+    """The schedule comes from the config and each place adds its own line (the space
+    links to the cohort thread, the thread welcomes everyone), so no topic says either."""
+    for topic in topics.topics:
+        text = topic.description().lower()
+        for phrase in ("fortnight", "two weeks", "four months", "month", "cohort thread"):
+            assert phrase not in text, (topic.slug, phrase)
+        assert "not in a partnership" not in text, topic.slug
 
 
 def test_topics_cover_a_four_month_round(topics: TopicBank) -> None:

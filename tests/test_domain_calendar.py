@@ -18,10 +18,12 @@ from bot.domain.calendar import (
     checkin_dates,
     end_reminder_date,
     format_local_date,
+    last_posting_day,
     post_instant,
     round_end,
     topic_dates,
 )
+from bot.domain.settings import SettingProblems
 
 DEFAULT = RoundSchedule()
 
@@ -39,8 +41,10 @@ def test_defaults_match_program_rules() -> None:
         "topic_every_days": 14,
         "end_reminder_days_before": 30,
         "checkin_every_days": 28,
-        "availability_every_days": 14,
-        "availability_offset_days": 7,
+        "availability_every_days": 28,
+        "availability_offset_days": 14,
+        "fold_within_days": 3,
+        "applications_close_days_before": 7,
         "post_hour": 9,
     }
 
@@ -48,9 +52,52 @@ def test_defaults_match_program_rules() -> None:
 def test_settings_are_frozen_and_validated() -> None:
     with pytest.raises(ValidationError):
         DEFAULT.post_hour = 10  # type: ignore[misc]
-    for bad in ({"post_hour": 24}, {"topic_every_days": 0}, {"round_weeks": 0}, {"bogus": 1}):
+    for bad in (
+        {"post_hour": 24},
+        {"topic_every_days": 0},
+        {"round_weeks": 3},
+        {"round_weeks": 53},
+        {"end_reminder_days_before": 6},
+        {"fold_within_days": 8},
+        {"bogus": 1},
+    ):
         with pytest.raises(ValidationError):
             RoundSchedule(**bad)
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "words"),
+    [
+        # A round too short for the reminder a month before its end.
+        ({"round_weeks": 4}, "round_weeks", "allowed: 5 to 52"),
+        ({"end_reminder_days_before": 200}, "end_reminder_days_before", "allowed: 7 to 119"),
+        (
+            {"round_weeks": 10, "end_reminder_days_before": 400},
+            "end_reminder_days_before",
+            "allowed: 7 to 69",
+        ),
+        ({"checkin_every_days": 400}, "checkin_every_days", "allowed: 1 to 113"),
+        ({"round_weeks": 8, "checkin_every_days": 60}, "round_weeks", "allowed: 10 to 52"),
+        ({"availability_offset_days": 115}, "availability_offset_days", "allowed: 0 to 113"),
+        ({"topic_every_days": 200}, "topic_every_days", "allowed: 1 to 113"),
+    ],
+)
+def test_settings_the_round_cannot_hold_are_refused_by_name_with_their_range(
+    settings: dict[str, int], key: str, words: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        RoundSchedule(**settings)
+    cause = caught.value.errors()[0]["ctx"]["error"]
+    assert isinstance(cause, SettingProblems)
+    [problem] = cause.problems
+    assert problem.key == key and words in problem.problem
+    assert problem.got == settings[key]
+
+
+def test_the_shortest_round_holds_the_whole_schedule() -> None:
+    assert DEFAULT.shortest_weeks() == 5  # the reminder 30 days before the end, after day 0
+    assert RoundSchedule(round_weeks=5).shortest_round_days() == 35
+    assert RoundSchedule(end_reminder_days_before=7, checkin_every_days=14).shortest_weeks() == 4
 
 
 def test_settings_fields_are_described_for_the_config_schema() -> None:
@@ -128,28 +175,24 @@ def test_end_reminder_is_thirty_days_before_end() -> None:
 
 
 def test_end_reminder_never_before_start() -> None:
-    short = RoundSchedule(round_weeks=2)
     start = date(2026, 1, 1)
-    assert end_reminder_date(start, round_end(start, short), short) == start
+    end = start + timedelta(days=20)
+    assert end_reminder_date(start, end, DEFAULT) == start
 
 
 def test_checkins_every_28_days_from_day_28() -> None:
     assert days(checkin_dates(START, END, DEFAULT)) == [28, 56, 84, 112]
 
 
-def test_availability_offset_from_topics() -> None:
-    got = days(availability_dates(START, END, DEFAULT))
-    assert got == [7, 21, 35, 49, 63, 77, 91, 105, 119]
-    assert not set(got) & set(days(topic_dates(START, END, DEFAULT)))
+def test_availability_every_four_weeks_between_the_check_ins() -> None:
+    assert days(availability_dates(START, END, DEFAULT)) == [14, 42, 70, 98]
 
 
-def test_availability_skips_topic_days_and_end_reminder_day() -> None:
-    # Offset 0 puts every ask on a topic day; all are skipped.
-    assert availability_dates(START, END, RoundSchedule(availability_offset_days=0)) == []
-    # With a 30-day reminder on day 92 and asks every 23 days from day 0 (0, 23, 46, 69,
-    # 92, 115): day 0 collides with a topic and day 92 with the reminder.
-    settings = RoundSchedule(availability_offset_days=0, availability_every_days=23)
-    assert days(availability_dates(START, END, settings)) == [23, 46, 69, 115]
+def test_nothing_periodic_in_the_last_week() -> None:
+    # Asks every 3 days would run to day 120; the last week (days 116-121) stays quiet.
+    settings = RoundSchedule(availability_offset_days=1, availability_every_days=3)
+    assert days(availability_dates(START, END, settings))[-1] == 115
+    assert last_posting_day(END) == START + timedelta(days=115)
 
 
 # ------------------------------------------------------------------ post_instant
@@ -235,22 +278,70 @@ def calendar_of(start: date, topics: int | None = None) -> RoundCalendar:
 
 
 def test_calendar_of_a_default_round() -> None:
+    """Nine topics, every ask riding on one of them, the reminder and the close: eleven
+    posts, each on a day of its own."""
     entries = calendar_of(START).entries
-    assert list(entries) == sorted(entries, key=lambda e: e.day)
+    assert [((e.day - START).days, e.series, e.carries) for e in entries] == [
+        (0, Series.TOPIC, ()),
+        (14, Series.TOPIC, ((Series.AVAILABILITY, 1),)),
+        (28, Series.TOPIC, ((Series.CHECKIN, 1),)),
+        (42, Series.TOPIC, ((Series.AVAILABILITY, 2),)),
+        (56, Series.TOPIC, ((Series.CHECKIN, 2),)),
+        (70, Series.TOPIC, ((Series.AVAILABILITY, 3),)),
+        (84, Series.TOPIC, ((Series.CHECKIN, 3),)),
+        (92, Series.END_REMINDER, ()),
+        (98, Series.TOPIC, ((Series.AVAILABILITY, 4),)),
+        (112, Series.TOPIC, ((Series.CHECKIN, 4),)),
+        (122, Series.CLOSING, ()),
+    ]
     assert entries[0] == CalendarEntry(Series.TOPIC, 1, START, 100)
-    assert entries[-1] == CalendarEntry(Series.CLOSING, 1, END)
-    by_series: dict[Series, list[int]] = {}
-    for entry in entries:
-        by_series.setdefault(entry.series, []).append(entry.sequence)
-    assert by_series[Series.TOPIC] == list(range(1, 10))
-    assert by_series[Series.CHECKIN] == [1, 2, 3, 4]
-    assert len(by_series[Series.AVAILABILITY]) == 9
-    assert by_series[Series.END_REMINDER] == [1]
 
 
-def test_calendar_same_day_order_topic_before_checkin() -> None:
-    day28 = [e.series for e in calendar_of(START).entries if e.day == START + timedelta(days=28)]
-    assert day28 == [Series.TOPIC, Series.CHECKIN]
+def test_an_ask_near_a_topic_rides_on_it_and_one_far_from_any_goes_alone() -> None:
+    # The old cadence: asks on days 7, 21, ... halfway between topics, check-ins on topic days.
+    settings = RoundSchedule(availability_every_days=14, availability_offset_days=7)
+    calendar = RoundCalendar(START, END, settings, [(1, START), (2, START + timedelta(28))])
+    by_day = {(e.day - START).days: e for e in calendar.entries}
+    assert by_day[28].carries == ((Series.CHECKIN, 1),)
+    assert by_day[7].series is Series.AVAILABILITY  # seven days from either topic
+    # Within three days: the ask on day 30 rides on the topic of day 28.
+    near = RoundSchedule(availability_every_days=100, availability_offset_days=30)
+    by_day = {
+        (e.day - START).days: e
+        for e in RoundCalendar(START, END, near, [(1, START), (2, START + timedelta(28))]).entries
+    }
+    assert by_day[28].carries == ((Series.CHECKIN, 1), (Series.AVAILABILITY, 1))
+    assert 30 not in by_day
+
+
+def test_one_post_a_day_an_ask_moves_to_the_next_free_day() -> None:
+    # Without topics near, the check-in and the ask of day 28 cannot share it, nor the ask
+    # of day 92 the reminder's.
+    settings = RoundSchedule(availability_every_days=64, availability_offset_days=28)
+    calendar = RoundCalendar(START, END, settings, [(1, START)])
+    days_of = [(e.day - START).days for e in calendar.entries]
+    assert len(days_of) == len(set(days_of))
+    by_day = {(e.day - START).days: e.series for e in calendar.entries}
+    assert by_day[28] is Series.CHECKIN and by_day[29] is Series.AVAILABILITY
+    assert by_day[92] is Series.END_REMINDER and by_day[93] is Series.AVAILABILITY
+
+
+def test_a_topic_moved_into_the_last_week_is_not_planned() -> None:
+    calendar = RoundCalendar(START, END, DEFAULT, [(1, START), (2, END - timedelta(days=3))])
+    assert [e.topic_id for e in calendar.entries if e.series is Series.TOPIC] == [1]
+
+
+def test_quiet_windows_cover_each_posting_day_and_the_last_week() -> None:
+    calendar = calendar_of(START)
+    zones = ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
+    windows = calendar.quiet_windows(zones)
+    assert len(windows) == len(calendar.entries)  # the close's own day is in the last week
+    first_start, first_end = windows[0]
+    # Midnight to midnight in the pair's easternmost zone (UTC+14).
+    assert first_start == utc(2026, 2, 28, 10) and first_end - first_start == timedelta(days=1)
+    last_start, last_end = windows[-1]
+    assert last_start == utc(2026, 6, 24, 10)  # day 116 (25 June) begins in Kiritimati
+    assert last_end == calendar.closes_at(zones)
 
 
 def test_calendar_topics_come_from_the_round_not_the_cadence() -> None:
@@ -278,7 +369,9 @@ def test_due_times_are_the_pairs_earliest_local_hour_in_order() -> None:
 def test_latest_names_the_newest_entry_of_a_series_that_is_due() -> None:
     calendar = calendar_of(START)
     zones = ["Europe/London"]
-    asks = [(at, e) for at, e in calendar.due_times(zones) if e.series is Series.AVAILABILITY]
+    asks = [
+        (at, e) for at, e in calendar.due_times(zones) if e.carried(Series.AVAILABILITY) is not None
+    ]
     (first_at, _), (second_at, _) = asks[0], asks[1]
     assert calendar.latest(Series.AVAILABILITY, zones, first_at - timedelta(seconds=1)) == 0
     assert calendar.latest(Series.AVAILABILITY, zones, first_at) == 1

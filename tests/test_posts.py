@@ -1,14 +1,17 @@
-"""Every kind of post, rendered from a real store, within Discord's limits.
+"""Every kind of post, rendered from a real store, within Discord's limits and the
+program's wording rules (no raw ISO codes, no "1 days", no frozen local times).
 
 A new kind fails ``test_every_kind_has_a_sample`` until it gets a sample here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,6 +88,9 @@ def application(discord_id: int, name: str, country: str, zone: str) -> Applicat
         interests=[f"interest number {n} about libraries" for n in range(9)],
         hopes="To learn. " * 99,
         returning_note="Do more. " * 99,
+        email=f"partner.{discord_id}@example.org",
+        share_email=True,
+        other_contact="Signal, WhatsApp or a video call; " + "ask me " * 20,
     )
 
 
@@ -171,8 +177,13 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
     OpenSpace: lambda w: OpenSpace(partnership_id=w.partnership_id),
     ArchiveSpace: lambda w: ArchiveSpace(partnership_id=w.partnership_id),
     Intro: lambda w: Intro(partnership_id=w.partnership_id, target=w.space),
+    # The topic with both asks riding on it: its longest form.
     TopicPost: lambda w: TopicPost(
-        partnership_id=w.partnership_id, target=w.space, topic_id=w.topic_id
+        partnership_id=w.partnership_id,
+        target=w.space,
+        topic_id=w.topic_id,
+        availability=1,
+        checkin=1,
     ),
     CohortThread: lambda w: CohortThread(
         target=ForumTarget(title="2027A: Getting to know you"),
@@ -196,14 +207,14 @@ SAMPLES: dict[type[Work], Callable[[World], Work]] = {
         tone="quiet",
         recipients=(ANA, BO),
         silent=(ANA, BO),
-        days=14,
+        days=1,
         number=3,
     ),
     Escalation: lambda w: Escalation(
         partnership_id=w.partnership_id,
         target=w.case,
         days=30,
-        nudges=2,
+        nudges=1,
         away_summary="a" * 900,
         silent=(ANA,),
         number=1,
@@ -289,6 +300,62 @@ async def test_each_post_reaches_discord_within_its_limits(world: World, kind: t
     sent = port.message(receipt.message_id).draft
     assert limits.problems(sent) == []
     assert "{" not in sent.content, "a template field was left unfilled"
+    assert wording_problems(sent) == [], kind.__name__
+
+
+# Country and language codes of the sample people, which must read as names.
+CODES = r"NZ|US|KE|en|fr|ar|zh|sw"
+COUNTED = r"day|week|month|nudge|reminder|space|partnership|pair|post|hour|action|escalation"
+WORDING_RULES = {
+    "a raw ISO code": re.compile(rf"(?<![\w/.@-])({CODES})(?![\w/.@-])"),
+    'a "1 days" plural': re.compile(rf"(?<![\d.,])1 ({COUNTED})s\b"),
+    'a "(s)" plural': re.compile(r"\w\(s\)"),
+    "a frozen local time": re.compile(r"(?<![+-])\b\d{1,2}:\d{2}\b"),  # not UTC+14:00
+    'a "0 days ago"': re.compile(r"\b0 days\b"),
+}
+
+
+def texts_of(draft: Draft) -> list[str]:
+    """Everything a reader sees: the content, and each embed's title, text and fields."""
+    texts = [draft.content]
+    for embed in draft.embeds:
+        texts += [embed.get("title", ""), embed.get("description", "")]
+        texts.append((embed.get("footer") or {}).get("text", ""))
+        fields: list[dict[str, Any]] = embed.get("fields", [])
+        texts += [part for field in fields for part in (field["name"], field["value"])]
+    return [text for text in texts if text]
+
+
+def wording_problems(draft: Draft) -> list[str]:
+    """The wording rules a post breaks; Discord timestamps (``<t:…:t>``), mentions and
+    links are left out first, since Discord renders those for each reader."""
+    found = []
+    for text in texts_of(draft):
+        shown = re.sub(r"<(t:\d+(:[tTdDfFR])?|@[!&]?\d+|#\d+)>|https?://\S+", " ", text)
+        for rule, pattern in WORDING_RULES.items():
+            for match in pattern.finditer(shown):
+                found.append(f"{rule}: {shown[max(0, match.start() - 30) : match.end() + 30]!r}")
+    return found
+
+
+async def test_the_intro_shows_what_each_partner_agreed_to_share_and_their_call_hours(
+    world: World,
+) -> None:
+    receipt = await Intro(partnership_id=world.partnership_id, target=world.space).perform(
+        world.program.dispatcher.context(), "intro"
+    )
+    assert receipt is not None and receipt.message_id is not None
+    port = world.program.port
+    assert isinstance(port, RecordingDiscord)
+    draft = port.message(receipt.message_id).draft
+    text = "\n".join(texts_of(draft))
+    assert f"E-mail: partner.{ANA}@example.org" in text and "Signal, WhatsApp" in text
+    assert "New Zealand" in text and "United States" in text  # names, not NZ and US
+    assert "French" in text and "Swahili" in text
+    # Kiritimati (UTC+14) and Pago Pago (UTC-11) share working hours on four days a week:
+    # shown as Discord timestamps, so each partner reads them in their own time.
+    [hours] = [e["description"] for e in draft.embeds if "<t:" in e.get("description", "")]
+    assert re.search(r"<t:\d+:t> – <t:\d+:t>", hours) and "four days a week" in hours
 
 
 async def test_a_case_card_full_of_long_events_and_notes_fits(world: World) -> None:
@@ -323,3 +390,12 @@ def test_fit_shortens_every_text_and_the_embed_total() -> None:
 def test_fit_leaves_a_draft_that_fits_alone() -> None:
     draft = Draft(content="Hello", embeds=({"title": "Hi", "description": "there"},))
     assert limits.fit(draft) is draft
+
+
+def test_the_wording_rules_catch_what_they_name() -> None:
+    draft = Draft(
+        content="Local time 17:00, 🇳🇿 NZ, speaks en; 1 days ago, 2 nudge(s)",
+        embeds=({"title": "at <t:1:t>, UTC+14:00, 0 days", "description": "1 day, 2 days"},),
+    )
+    rules = sorted({problem.split(":")[0] for problem in wording_problems(draft)})
+    assert rules == sorted(WORDING_RULES)

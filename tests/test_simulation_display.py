@@ -54,19 +54,19 @@ def test_figures_read_with_proper_plurals() -> None:
 class TomorrowsSummary(Summary):
     """Someone adds figures to the summary."""
 
-    posts_per_pair: float = 0.0
+    photos_per_desk: float = 0.0
     reactions: dict[str, int] = field(default_factory=dict)
 
 
 def test_a_new_summary_field_shows_up_in_the_tables_and_the_json() -> None:
-    summary = TomorrowsSummary(posts_per_pair=12.5, reactions={"heart": 3})
+    summary = TomorrowsSummary(photos_per_desk=12.5, reactions={"heart": 3})
     text = "".join(
         display.plain(t) for t in display.summary_tables(summary, ROUND, 1.0, terminal=False)
     )
-    assert re.search(r"^\s*12\.5\s+posts per pair$", text, re.M)
+    assert re.search(r"^\s*12\.5\s+photos per desk$", text, re.M)
     assert "Reactions" in text and re.search(r"^\s*3\s+heart$", text, re.M)
     as_json = display.summary_json(summary)
-    assert as_json["posts_per_pair"] == 12.5 and as_json["reactions"] == {"heart": 3}
+    assert as_json["photos_per_desk"] == 12.5 and as_json["reactions"] == {"heart": 3}
     assert set(as_json) == {f.name for f in fields(summary)}
 
 
@@ -167,7 +167,9 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> Reported:
 def test_the_sample_summary_has_all_its_figures(reported: Reported) -> None:
     summary = reported.out.split("\nSummary of round 2027A, 1 March 2027 to 1 July 2027\n")[1]
     for name, (one, many) in display.FIGURES.items():
-        assert re.search(rf"^\s*\d+\s+({re.escape(one)}|{re.escape(many)})\b", summary, re.M), name
+        assert re.search(rf"^\s*[\d.]+\s+({re.escape(one)}|{re.escape(many)})\b", summary, re.M), (
+            name
+        )
     for title in display.TALLIES.values():
         assert f"\n{title}\n" in summary
     for figure in ("40  applicants", "19  partnerships", "2  applicants without a partner"):

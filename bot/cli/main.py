@@ -44,7 +44,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(args, "log_level", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:
+        # ``iln-bot simulate | head``: the reader has what it wanted. Python would report
+        # the pipe again when it flushes stdout at exit, so stdout points nowhere first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+class _NoVoiceWarnings(logging.Filter):
+    """discord.py warns at start-up that voice needs PyNaCl and davey; the bot never joins
+    a voice channel, so the warning only worries whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,8 +189,28 @@ def _run(args: argparse.Namespace) -> int:
     if token is None:
         print(TOKEN_HELP, file=sys.stderr)
         return 2
-    asyncio.run(_serve(config, token.get_secret_value()))
+    import aiohttp
+    import discord
+
+    logging.getLogger("discord.client").addFilter(_NoVoiceWarnings())
+    try:
+        asyncio.run(_serve(config, token.get_secret_value()))
+    except discord.LoginFailure:
+        print("iln-bot: Discord refused the token; reset it and set it again.", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, discord.GatewayNotFound, OSError) as error:
+        print(
+            f"iln-bot: cannot reach Discord ({_reason(error)}); check the network and try again.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of what went wrong, without a traceback."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 async def _serve(config: Config, token: str) -> None:

@@ -48,6 +48,12 @@ Daytime window
     instant in the next 48 hours (e.g. Auckland and London), the first recipient's window
     (in ``PairActivity.members`` order) is used instead; the store should order members
     deterministically (e.g. mentor first / by member id).
+
+One post a day
+    A nudge never goes out inside one of the pair's ``quiet`` windows: a day that already
+    carries one of its dated posts (a topic, an ask, the end reminder), or its last week
+    before the close. It waits for the first daytime instant after the window, so a pair
+    hears from the bot at most once a day and nothing but the close in its last week.
 """
 
 from __future__ import annotations
@@ -137,6 +143,8 @@ class PairActivity:
     last_nudge_at: datetime | None = None
     nudges_since_contact: int = 0
     escalated: bool = False
+    # When no nudge may reach the pair: its days with other posts and its last week.
+    quiet: tuple[tuple[datetime, datetime], ...] = ()
 
     def __post_init__(self) -> None:
         _require_aware(self.started_at, "PairActivity.started_at")
@@ -335,6 +343,23 @@ def next_common_window(zones: Sequence[str], now: datetime, rules: NudgeRules) -
 # ----------------------------------------------------------------------- away summary
 
 
+def _next_send(
+    zones: Sequence[str],
+    now: datetime,
+    rules: NudgeRules,
+    quiet: Sequence[tuple[datetime, datetime]],
+) -> datetime:
+    """The first instant from ``now`` inside every recipient's daytime and outside the
+    pair's quiet windows."""
+    at = next_common_window(zones, now, rules)
+    for _ in range(len(quiet) + 1):
+        ends = [end for start, end in quiet if start <= at < end]
+        if not ends:
+            return at
+        at = next_common_window(zones, max(ends), rules)
+    return at
+
+
 def _describe_period(name: str, period: AwayPeriod, zone: str, now: datetime) -> str:
     tz = zone_named(zone)
     first = period.start.astimezone(tz).date()
@@ -433,7 +458,7 @@ def decide(
     quiet = len(silent) == len(pair.members)
     recipients = tuple(m.member_id for m in pair.members) if quiet else silent
     zones = [m.timezone for m in pair.members if m.member_id in recipients]
-    send_at = next_common_window(zones, now, rules)
+    send_at = _next_send(zones, now, rules, pair.quiet)
     if send_at > now:
         return WaitForWindow(next_at=send_at)
     return Nudge(

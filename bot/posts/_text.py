@@ -8,8 +8,22 @@ from typing import Literal
 
 from bot.content import pick
 from bot.domain.applications import called
-from bot.domain.zones import zone as zone_named
+from bot.domain.wording import plural
 from bot.store.models import Participant
+
+__all__ = [
+    "EMBED_COLOUR",
+    "discord_time",
+    "flag",
+    "full_name",
+    "hashtags",
+    "join_names",
+    "mentions",
+    "plural",
+    "preferred_name",
+    "varied",
+    "when",
+]
 
 EMBED_COLOUR = 0x2E6DA4
 
@@ -35,11 +49,6 @@ def full_name(participant: Participant | None, member_id: int) -> str:
     return participant.name if participant else f"member {member_id}"
 
 
-def local_time(zone: str, moment: datetime) -> str:
-    """``14:05 (Europe/Berlin)``: a partner's clock as their partner would want to know it."""
-    return f"{moment.astimezone(zone_named(zone)):%H:%M} ({zone})"
-
-
 def flag(country: str) -> str:
     """The flag emoji of an ISO 3166-1 alpha-2 code, e.g. BR → 🇧🇷."""
     return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in country.upper())
@@ -61,16 +70,11 @@ def discord_time(moment: datetime, style: TimeStyle = "F") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
-def when(moment: datetime) -> str:
-    """The long date and time, then how far off: ``<t:…:F> (<t:…:R>)``."""
-    return f"{discord_time(moment)} ({discord_time(moment, 'R')})"
+def when(moment: datetime, style: TimeStyle = "F") -> str:
+    """The long date and time (or another style), then how far off: ``<t:…:F> (<t:…:R>)``."""
+    return f"{discord_time(moment, style)} ({discord_time(moment, 'R')})"
 
 
 def hashtags(*groups: Iterable[str]) -> str:
     """Hashtags from each group in order, each once: ``#welcometomydesk #interlibnet``."""
     return " ".join(dict.fromkeys(tag for group in groups for tag in group if tag))
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """``1 day``, ``3 days`` (``many`` for irregular plurals)."""
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"

@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import ClassVar, Literal
 
 from bot.content import pick
-from bot.domain.calendar import Series, format_local_date
-from bot.domain.zones import zone as zone_named
-from bot.posts._text import mentions, varied
+from bot.domain.calendar import Series
+from bot.domain.wording import cadence
+from bot.posts._text import discord_time, mentions, varied
 from bot.posts.base import PartnershipPost, RenderContext, SpaceTarget
 from bot.posts.contact import live_partnership
 from bot.services.ports import ButtonSpec, Draft
@@ -43,13 +43,13 @@ class AwayNoted(PartnershipPost):
         period = await context.store.activity.away_period(self.away_id)
         if partnership is None or period is None or period.cancelled_at is not None:
             return None
-        zone = zone_named(await context.zones.one(period.participant_id))
-        first = period.starts_at.astimezone(zone).date()
-        last = (period.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+        # The period runs from the member's first day away to the end of their last; the
+        # partner reads both days in their own zone.
+        last = period.ends_at - timedelta(seconds=1)
         text = context.messages.away.noted.format(
             member_mention=f"<@{period.participant_id}>",
-            start=format_local_date(first),
-            end=format_local_date(last),
+            start=discord_time(period.starts_at, "D"),
+            end=discord_time(last, "D"),
             note=f"Note: {period.note}" if period.note else "",
         )
         return Draft(content=text.strip(), mention_ids=(period.participant_id,))
@@ -96,8 +96,9 @@ class AvailabilityAsk(PartnershipPost):
             return None
         members = partnership.current_member_ids
         text = varied(context.messages.availability.ask, f"p{partnership.id}", self.sequence)
+        every = context.config.round.availability_every_days
         return Draft(
-            content=text.format(mentions=mentions(members)),
+            content=text.format(mentions=mentions(members), cadence=cadence(every)),
             buttons=(NoChangesButton(partnership.id), AddDatesButton(partnership.id)),
             mention_ids=members,
         )

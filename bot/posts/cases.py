@@ -276,8 +276,10 @@ async def for_case(
     if case is None or case.assignee_id is None or case.assignee_id == actor_id:
         return draft
     assignee = case.assignee_id
+    # The ping on a line of its own: glued to the text, "@Cora **ana-and-bo** has had no
+    # contact" reads as if the coordinator were the pair.
     return Draft(
-        content=f"<@{assignee}> {draft.content}",
+        content="\n".join(part for part in (f"<@{assignee}>", draft.content) if part),
         embeds=draft.embeds,
         buttons=draft.buttons,
         mention_ids=(*draft.mention_ids, assignee),

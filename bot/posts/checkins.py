@@ -3,26 +3,31 @@ it, and the coordinators' alert when someone answers "not working"."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from bot.domain.calendar import Series
 from bot.domain.checkins import RATING_LABELS
+from bot.domain.wording import cadence
 from bot.posts._text import full_name, mentions, preferred_name
 from bot.posts.away import superseded
 from bot.posts.base import (
+    ActionContext,
     CaseTarget,
     CoordinatorsTarget,
     DirectTarget,
     PartnershipPost,
+    Receipt,
     RenderContext,
     SpaceTarget,
 )
 from bot.posts.cases import for_case
 from bot.posts.contact import live_partnership
-from bot.services.ports import ButtonSpec, Draft
+from bot.services.ports import ButtonSpec, DirectMessagesClosed, Draft
 
 COMMENT_LIMIT = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,15 +55,22 @@ class CheckinPrompt(PartnershipPost):
         if await superseded(context, partnership, Series.CHECKIN, self.sequence):
             return None
         members = partnership.current_member_ids
+        every = cadence(context.config.round.checkin_every_days)
         return Draft(
-            content=context.messages.checkin.prompt.format(mentions=mentions(members)),
+            content=context.messages.checkin.prompt.format(
+                mentions=mentions(members), cadence=every
+            ),
             buttons=(CheckinButton(partnership.id, self.sequence),),
             mention_ids=members,
         )
 
 
 class CheckinDm(PartnershipPost):
-    """The same question by direct message, for a member who asked for that."""
+    """The same question by direct message, for a member who asked for that.
+
+    Only ever a direct message: the question is in the space already (on its own or on a
+    topic's post), so a member whose direct messages are closed answers it there, and a
+    second copy in the space would only repeat it to both partners."""
 
     kind: Literal["checkin_dm"] = "checkin_dm"
     event: ClassVar[str] = "checkin_dm_sent"
@@ -81,13 +93,21 @@ class CheckinDm(PartnershipPost):
         text = context.messages.checkin.dm.format(
             member_name=preferred_name(person),
             channel_link=context.port.channel_link(partnership.channel_id),
+            cadence=cadence(context.config.round.checkin_every_days),
         )
-        # If DMs are closed this lands in the space, so it names the member.
-        return Draft(
-            content=f"<@{self.member_id}> {text}",
-            buttons=(CheckinButton(partnership.id, self.sequence),),
-            mention_ids=(self.member_id,),
-        )
+        return Draft(content=text, buttons=(CheckinButton(partnership.id, self.sequence),))
+
+    async def perform(self, context: ActionContext, nonce: str) -> Receipt | None:
+        # A row queued before the question stopped falling back to the space still names
+        # the space: it goes to the member's direct messages only, too.
+        direct = self.model_copy(update={"target": DirectTarget(user_id=self.target.user_id)})
+        try:
+            return await PartnershipPost.perform(direct, context, nonce)
+        except DirectMessagesClosed:
+            log.info(
+                "check-in %s: DMs closed for %s; the space has it", self.sequence, self.member_id
+            )
+            return None
 
 
 class CheckinAlert(PartnershipPost):

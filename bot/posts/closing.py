@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from bot.domain.calendar import format_local_date
-from bot.posts._text import mentions
+from bot.domain.wording import span
+from bot.posts._text import mentions, when
 from bot.posts.base import PartnershipPost, Receipt, RenderContext, SpaceTarget
-from bot.posts.spaces import ArchiveSpace
+from bot.posts.spaces import ArchiveSpace, close_instant
 from bot.services.ports import ButtonSpec, Draft
 from bot.store.effects import Effect, Enqueue, Scheduled
 
@@ -44,8 +44,12 @@ class EndReminder(PartnershipPost):
         round_ = await context.reads.round(partnership.round_id)
         assert round_ is not None
         members = partnership.current_member_ids
+        zones = list((await context.zones.of(members)).values())
+        ends = close_instant(context, round_, zones)
         text = context.messages.end.reminder.format(
-            mentions=mentions(members), end_date=format_local_date(round_.ends_on)
+            mentions=mentions(members),
+            time_left=span(context.config.round.end_reminder_days_before),
+            end_date=when(ends, "D"),
         )
         return Draft(
             content=text,

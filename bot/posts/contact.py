@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from bot.domain.wording import once_every
 from bot.posts._text import full_name, mentions, plural, varied
 from bot.posts.base import (
     CaseTarget,
@@ -44,15 +45,17 @@ class Nudge(PartnershipPost):
         topic_title = await _current_topic_title(context, partnership)
         series = f"p{self.partnership_id}:nudge"
         nudge = context.messages.nudge
+        days = plural(self.days, "day")
         if self.tone == "quiet":
             text = varied(nudge.quiet, series, self.number).format(
-                mentions=mentions(self.recipients), days=str(self.days), topic_title=topic_title
+                mentions=mentions(self.recipients),
+                days=days,
+                topic_title=topic_title,
+                contact_every=once_every(context.config.nudges.quiet_after_days),
             )
         else:
             text = varied(nudge.one_sided, series, self.number).format(
-                silent_mention=mentions(self.recipients),
-                days=str(self.days),
-                topic_title=topic_title,
+                silent_mention=mentions(self.recipients), days=days, topic_title=topic_title
             )
         return Draft(content=text, mention_ids=self.recipients)
 
@@ -80,8 +83,8 @@ class Escalation(PartnershipPost):
             return None
         text = context.messages.coordinator.escalation.format(
             partnership_name=partnership.name,
-            days_since_contact=str(self.days),
-            nudges=str(self.nudges),
+            days_since_contact=plural(self.days, "day"),
+            nudges=plural(self.nudges, "reminder"),
             away_summary=self.away_summary,
         )
         people = await context.reads.people(list(partnership.member_ids))

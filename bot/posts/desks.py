@@ -1,6 +1,6 @@
 """#welcometomydesk: the bot's reply in a member's desk post (with "Feature my desk"), and
-the fortnightly feature in the announcements channel: a jump link and the author's own
-caption, never a copy of the photo."""
+the regular feature in the announcements channel (``desks.feature_every_days``): a jump
+link and the author's own caption, never a copy of the photo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar, Literal
 
+from bot.domain.wording import MONTHLY, every
 from bot.posts._text import hashtags
 from bot.posts.base import AnnouncementsTarget, Post, RenderContext, ThreadTarget
 from bot.services.ports import ButtonSpec, Draft
@@ -34,14 +35,14 @@ class DeskWelcome(Post):
 
     async def render(self, context: RenderContext) -> Draft | None:
         tags = hashtags([context.config.desks.hashtag, context.config.hashtags.program])
-        every = context.config.desks.feature_every_days
+        feature_days = context.config.desks.feature_every_days
         return Draft(
             content=(
-                f"Thank you for sharing your workspace, <@{self.author_id}>! Every {every} days "
-                "we feature one desk in the announcements channel, with a link to its post and "
-                "a caption in its author's words (never a copy of the photo). If you would "
-                "like yours to be one of them, press **Feature my desk** and write your "
-                f"caption. {tags}"
+                f"Thank you for sharing your workspace, <@{self.author_id}>! "
+                f"{every(feature_days).capitalize()} we feature one desk in the announcements "
+                "channel, with a link to its post and a caption in its author's words (never "
+                "a copy of the photo). If you would like yours to be one of them, press "
+                f"**Feature my desk** and write your caption. {tags}"
             ),
             buttons=(FeatureDeskButton(self.target.thread_id),),
             mention_ids=(self.author_id,),
@@ -49,7 +50,7 @@ class DeskWelcome(Post):
 
 
 class DeskFeature(Post):
-    """The desk of the fortnight: recorded as featured when queued (see
+    """The featured desk: recorded as featured when queued (see
     :class:`~bot.store.effects.FeatureDesk`), so nobody is featured twice."""
 
     kind: Literal["desk_feature"] = "desk_feature"
@@ -67,11 +68,19 @@ class DeskFeature(Post):
         if desk is None or desk.caption is None:
             return None  # the author withdrew their consent meanwhile
         tags = hashtags([context.config.desks.hashtag, context.config.hashtags.program])
+        title = _feature_title(context.config.desks.feature_every_days)
         return Draft(
             content=(
-                f"**Desk of the fortnight**: <@{desk.author_id}>'s workspace.\n"
+                f"**{title}**: <@{desk.author_id}>'s workspace.\n"
                 f"> {desk.caption}\n{context.port.channel_link(self.thread_id)}\n"
                 f"Share yours in the desk forum with {tags}"
             ),
             mention_ids=(desk.author_id,),
         )
+
+
+def _feature_title(days: int) -> str:
+    """``Desk of the fortnight`` (``week``, ``month``), or ``Featured desk`` for any other
+    rhythm."""
+    period = {7: "week", 14: "fortnight"}.get(days, "month" if days in MONTHLY else None)
+    return f"Desk of the {period}" if period else "Featured desk"

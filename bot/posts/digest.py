@@ -6,6 +6,7 @@ from datetime import date
 from typing import ClassVar, Literal
 
 from bot.domain.checkins import RATING_LABELS
+from bot.domain.wording import span
 from bot.posts._text import EMBED_COLOUR, plural
 from bot.posts.base import CoordinatorsTarget, Post, RenderContext
 from bot.services.ports import Draft
@@ -41,7 +42,8 @@ class WeeklyDigest(Post):
         if len(self.open_cases) > LINES_SHOWN:
             cases.append(f"…and {len(self.open_cases) - LINES_SHOWN} more: `/case list`.")
         quiet = [
-            f"{plural(len(self.quiet), 'pair')} of {self.pairs} quiet for a fortnight or more."
+            f"{plural(len(self.quiet), 'pair')} of {self.pairs} quiet for "
+            f"{span(context.config.nudges.quiet_after_days)} or more."
         ]
         quiet += [f"- {line}" for line in self.quiet[:LINES_SHOWN]]
         if len(self.quiet) > LINES_SHOWN:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any, ClassVar, Literal
 
-from bot.domain.applications import Application
-from bot.domain.calendar import format_local_date
-from bot.domain.places import country_name
+from bot.domain.applications import Application, CareerStage, Sector
+from bot.domain.calendar import post_instant
+from bot.domain.call_hours import call_hours
+from bot.domain.events import WORKING_WEEKDAYS
+from bot.domain.places import country_name, language_name, timezone_label
+from bot.domain.wording import once_every, plural
 from bot.posts._text import (
     EMBED_COLOUR,
+    discord_time,
     flag,
     join_names,
-    local_time,
     mentions,
     preferred_name,
 )
@@ -27,6 +30,7 @@ from bot.posts.base import (
 )
 from bot.services.ports import Draft
 from bot.store.effects import Effect, Enqueue, Scheduled, SetChannel, SetPartnershipState
+from bot.store.models import Round
 
 FIELD_LIMIT = 1024
 
@@ -79,7 +83,8 @@ class ArchiveSpace(Work):
 
 
 class Intro(PartnershipPost):
-    """Both partners introduced, why they were matched, and the guidelines; pinned."""
+    """Both partners introduced, their best hours for a call, why they were matched, and
+    the guidelines; pinned."""
 
     kind: Literal["intro"] = "intro"
     event: ClassVar[str] = "intro_posted"
@@ -98,25 +103,43 @@ class Intro(PartnershipPost):
         assert round_ is not None
         people = await context.reads.people(partnership.member_ids)
         names = join_names([preferred_name(people.get(m)) for m in partnership.member_ids])
-        header = context.messages.intro.header.format(
-            names=names, round_name=round_.name, end_date=format_local_date(round_.ends_on)
+        zones = list((await context.zones.of(partnership.member_ids)).values())
+        ends = close_instant(context, round_, zones)
+        # What the intro shows is worked out from a moment of its own, not from the clock:
+        # sent again after an outage, it reads exactly as before and is found, not doubled.
+        since = max(datetime.combine(round_.starts_on, time(0), tzinfo=UTC), partnership.created_at)
+        intro = context.messages.intro
+        header = intro.header.format(
+            names=names, round_name=round_.name, end_date=discord_time(ends, "D")
         )
         embeds = []
         for member_id in partnership.member_ids:
             application = await store.people.application(round_.id, member_id)
             if application is not None:
-                embeds.append(_partner_embed(context, application))
+                embeds.append(_partner_embed(application, since))
+        embeds.append(
+            {
+                "title": intro.call_hours_title,
+                "description": call_hours_text(context, zones, since),
+                "color": EMBED_COLOUR,
+            }
+        )
         if partnership.reasons:
             embeds.append(
                 {
-                    "title": context.messages.intro.why_matched_title,
+                    "title": intro.why_matched_title,
                     "description": "\n".join(f"- {r}" for r in partnership.reasons)[:4096],
                     "color": EMBED_COLOUR,
                 }
             )
         guidelines = context.messages.guidelines
+        contact_every = once_every(context.config.nudges.quiet_after_days)
         embeds.append(
-            {"title": guidelines.title, "description": guidelines.body, "color": EMBED_COLOUR}
+            {
+                "title": guidelines.title,
+                "description": guidelines.body.format(contact_every=contact_every),
+                "color": EMBED_COLOUR,
+            }
         )
         return Draft(
             content=f"{mentions(partnership.member_ids)}\n{header}",
@@ -126,21 +149,78 @@ class Intro(PartnershipPost):
         )
 
 
-def _partner_embed(context: RenderContext, application: Application) -> dict[str, Any]:
-    stage = application.career_stage.value.replace("_", " ")
+def close_instant(context: RenderContext, round_: Round, zones: Sequence[str]) -> datetime:
+    """When a pair in ``zones`` gets its close: the round's end day at the posting hour in
+    the pair's earliest zone, as the calendar plans it."""
+    return post_instant(round_.ends_on, context.config.round.post_hour, zones)
+
+
+def call_hours_text(context: RenderContext, zones: Sequence[str], since: datetime) -> str:
+    """The partners' best hours for a call in the week from ``since``, in each reader's own
+    time."""
+    found = call_hours(zones, since)
+    intro = context.messages.intro
+    if found.usual is not None:
+        usual = found.usual
+        days = (
+            "on every working day"
+            if found.days >= len(WORKING_WEEKDAYS)
+            else f"on {plural(found.days, 'day', words=True)} a week"
+        )
+        return intro.call_hours.format(
+            hours=f"{discord_time(usual.starts_at, 't')} – {discord_time(usual.ends_at, 't')}",
+            days=days,
+            next=discord_time(usual.starts_at, "R"),
+        )
+    gap = found.gap
+    if gap is None:  # a pair in one zone is always at work together; kept for safety
+        return intro.no_call_hours.format(gap="the start of the day")
+    shown = discord_time(gap.starts_at, "t")
+    if gap.length:
+        shown += f" – {discord_time(gap.ends_at, 't')}"
+    return intro.no_call_hours.format(gap=shown)
+
+
+STAGES = {
+    CareerStage.EARLY: "Early-career",
+    CareerStage.MID: "Mid-career",
+    CareerStage.LATE: "Late-career",
+}
+SECTORS = {
+    Sector.PUBLIC: "a public library",
+    Sector.ACADEMIC: "an academic library",
+    Sector.SCHOOL: "a school library",
+    Sector.SPECIAL: "a special library",
+    Sector.NATIONAL: "a national library",
+    Sector.OTHER: "another kind of library",
+}
+STUDENT_SECTORS = {
+    Sector.PUBLIC: "public libraries",
+    Sector.ACADEMIC: "academic libraries",
+    Sector.SCHOOL: "school libraries",
+    Sector.SPECIAL: "special libraries",
+    Sector.NATIONAL: "national libraries",
+    Sector.OTHER: "libraries of every kind",
+}
+
+
+def role_phrase(stage: CareerStage, sector: Sector) -> str:
+    """``Mid-career, in an academic library``; ``Studying, with an eye on school libraries``."""
+    if stage is CareerStage.STUDENT:
+        return f"Studying, with an eye on {STUDENT_SECTORS[sector]}"
+    return f"{STAGES[stage]}, in {SECTORS[sector]}"
+
+
+def _partner_embed(application: Application, now: datetime) -> dict[str, Any]:
     fields = []
     if application.called != application.name:
         fields.append(("Full name", application.name))
     fields += [
-        (
-            "Role",
-            f"{stage.capitalize()}-career, {application.sector.value} library"
-            if stage != "student"
-            else f"Student, {application.sector.value} libraries",
-        ),
+        ("Role", role_phrase(application.career_stage, application.sector)),
         ("Institution", application.institution),
         ("Country", f"{flag(application.country)} {country_name(application.country)}"),
-        ("Local time", local_time(application.timezone, context.clock.now())),
+        ("Time zone", timezone_label(application.timezone, now)),
+        ("Languages", join_names([language_name(code) for code in application.languages])),
         ("Interests", ", ".join(application.interests) or "not given"),
         ("Hopes for the partnership", application.hopes or "not given"),
     ]

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from bot.domain.calendar import Series
+from bot.domain.wording import cadence
 from bot.posts._text import EMBED_COLOUR, hashtags, mentions
+from bot.posts.away import AddDatesButton, NoChangesButton, superseded
 from bot.posts.base import ForumTarget, PartnershipPost, Post, Receipt, RenderContext, SpaceTarget
-from bot.services.ports import Draft
+from bot.posts.checkins import CheckinButton
+from bot.services.ports import ButtonSpec, Draft
 from bot.store.effects import Effect, SetCohortThread
-from bot.store.models import RoundTopic
+from bot.store.models import Partnership, RoundTopic
 
 
 async def embed_for(context: RenderContext, topic: RoundTopic) -> dict[str, Any]:
@@ -23,12 +27,18 @@ async def embed_for(context: RenderContext, topic: RoundTopic) -> dict[str, Any]
 
 class TopicPost(PartnershipPost):
     """The topic in one space; the first of a topic's posts to go out marks it posted (the
-    store does that, see migration 0004)."""
+    store does that, see migration 0004).
+
+    It may carry the asks the calendar folded into it (``availability`` and ``checkin``
+    name their sequence numbers): each adds a short paragraph after the topic and its
+    buttons, so a pair gets one post where it would have had two or three that week."""
 
     kind: Literal["topic"] = "topic"
     event: ClassVar[str] = "topic_posted"
     target: SpaceTarget
     topic_id: int
+    availability: int | None = None
+    checkin: int | None = None
 
     @property
     def name(self) -> str:
@@ -39,15 +49,43 @@ class TopicPost(PartnershipPost):
         topic = await context.reads.topic(self.topic_id)
         if partnership is None or topic is None:
             return None
+        texts = context.messages.topic
         embed = await embed_for(context, topic)
         if topic.cohort_thread_id:
             link = context.port.channel_link(topic.cohort_thread_id)
-            embed["description"] += f"\n\nEveryone on the server is discussing this too: {link}"
+            embed["description"] += "\n\n" + texts.cohort_link.format(link=link)
+        asks, buttons = await self._asks(context, partnership)
+        embeds = [embed]
+        if asks:
+            embeds.append({"description": "\n\n".join(asks), "color": EMBED_COLOUR})
         return Draft(
-            content=f"{mentions(partnership.member_ids)}, a new discussion topic for you both:",
-            embeds=(embed,),
+            content=texts.in_space.format(mentions=mentions(partnership.member_ids)),
+            embeds=tuple(embeds),
+            buttons=tuple(buttons),
             mention_ids=partnership.member_ids,
         )
+
+    async def _asks(
+        self, context: RenderContext, partnership: Partnership
+    ) -> tuple[list[str], list[ButtonSpec]]:
+        """The carried asks still current (after downtime only the latest of a series goes
+        out), with their buttons: the availability ask's two, then the check-in's one."""
+        if partnership.state != "active":
+            return [], []
+        texts, buttons = [], []
+        schedule = context.config.round
+        if self.availability is not None and not await superseded(
+            context, partnership, Series.AVAILABILITY, self.availability
+        ):
+            texts.append(context.messages.availability.in_topic)
+            buttons += [NoChangesButton(partnership.id), AddDatesButton(partnership.id)]
+        if self.checkin is not None and not await superseded(
+            context, partnership, Series.CHECKIN, self.checkin
+        ):
+            every = cadence(schedule.checkin_every_days)
+            texts.append(context.messages.checkin.in_topic.format(cadence=every))
+            buttons.append(CheckinButton(partnership.id, self.checkin))
+        return texts, buttons
 
 
 class CohortThread(Post):
@@ -69,10 +107,7 @@ class CohortThread(Post):
         if topic is None:
             return None
         return Draft(
-            content=(
-                "A new discussion topic for the whole cohort. Everyone is welcome here, "
-                "whether or not you are in a partnership this round."
-            ),
+            content=context.messages.topic.in_cohort,
             embeds=(await embed_for(context, topic),),
         )
 

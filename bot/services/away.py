@@ -1,4 +1,4 @@
-"""Away periods (``/away``) and answers to the two-weekly availability ask.
+"""Away periods (``/away``) and answers to the regular availability ask.
 
 Recording time away tells the partner (a post in each of the member's live spaces) and
 pauses the contact rules for the pair; see :mod:`bot.domain.contact`.

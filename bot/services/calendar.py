@@ -2,6 +2,10 @@
 availability asks, check-ins (and their direct messages), the end reminder and the close;
 for the whole round the cohort-wide thread of each topic, and the round's own end.
 
+What a pair gets when is the domain's :class:`RoundCalendar` (one post a day at most, asks
+near a topic riding on its post, nothing but the close in the last week); the contact
+planner asks :meth:`CalendarPlanner.quiet_windows` so its nudges keep to the same rules.
+
 The planner keeps in memory when each partnership and round is next due (an
 :class:`Agenda` derived from the store at start-up and for whatever :class:`Changes`
 names), so a run pops only what is due, and :meth:`next_due` is when it wants waking.
@@ -96,6 +100,14 @@ class CalendarPlanner:
             return self._clock.now()
         times = [at for at in (self._pairs.next_at(), self._rounds.next_at()) if at is not None]
         return min(times, default=None)
+
+    def quiet_windows(self, partnership_id: int) -> list[tuple[datetime, datetime]]:
+        """When nothing else should reach the partnership: the days of its dated posts and
+        its last week (none for a partnership this planner has no calendar for)."""
+        round_id = self._pair_round.get(partnership_id)
+        if round_id is None or round_id not in self._calendars:
+            return []
+        return self._calendars[round_id].quiet_windows(self._pair_zones[partnership_id])
 
     def latest(self, partnership_id: int, series: Series, now: datetime) -> int | None:
         """The newest entry of ``series`` due by ``now`` for a live partnership (0: none
@@ -227,7 +239,7 @@ class CalendarPlanner:
     ) -> list[Scheduled]:
         """The posts of the entries that fell due, each due at its own instant (so a topic's
         cohort thread, a second earlier, goes out first)."""
-        asking = [pair for _, (_, pair, entry) in due if entry.series is Series.CHECKIN]
+        asking = [pair for _, (_, pair, entry) in due if _checkin_of(entry) is not None]
         default_dm = self._config.program.checkin_dm_opt_in_default
         choices = await self._store.activity.checkin_dm_choices(
             [m.participant_id for pair in asking for m in pair.members]
@@ -239,26 +251,31 @@ class CalendarPlanner:
             match entry.series:
                 case Series.TOPIC:
                     assert entry.topic_id is not None
-                    posts.append(Scheduled(_topic_post(pair, entry.topic_id), at))
+                    checkin = entry.carried(Series.CHECKIN)
+                    topic = _topic_post(
+                        pair, entry.topic_id, entry.carried(Series.AVAILABILITY), checkin
+                    )
+                    asked = () if checkin is None else (_asked(pair, checkin),)
+                    posts.append(Scheduled(topic, at, asked))
                 case Series.AVAILABILITY:
                     ask = AvailabilityAsk(partnership_id=pid, target=space, sequence=entry.sequence)
                     posts.append(Scheduled(ask, at))
                 case Series.CHECKIN:
-                    members = pair.member_ids
-                    asks = AskCheckins(tuple((pid, m, entry.sequence) for m in members))
                     prompt = CheckinPrompt(
                         partnership_id=pid, target=space, sequence=entry.sequence
                     )
-                    posts.append(Scheduled(prompt, at, (asks,)))
-                    posts += [
-                        Scheduled(_checkin_dm(pair, entry.sequence, m), at)
-                        for m in members
-                        if choices.get(m, default_dm)
-                    ]
+                    posts.append(Scheduled(prompt, at, (_asked(pair, entry.sequence),)))
                 case Series.END_REMINDER:
                     posts.append(Scheduled(EndReminder(partnership_id=pid, target=space), at))
                 case Series.CLOSING:
                     posts.append(Scheduled(Closing(partnership_id=pid, target=space), at))
+            checkin = _checkin_of(entry)
+            if checkin is not None:  # by direct message too, to those who asked for that
+                posts += [
+                    Scheduled(_checkin_dm(pair, checkin, m), at)
+                    for m in pair.member_ids
+                    if choices.get(m, default_dm)
+                ]
         return posts
 
     async def _round_step(self, round_id: int, item: RoundItem, at: datetime) -> list[Scheduled]:
@@ -284,7 +301,8 @@ def _for_pair(
     ]
     missed = set(before[:-1])
     return [
-        (at, entry)
+        # The topic it starts with comes without the asks that went with it to the others.
+        (at, entry if at >= pair.created_at else entry.without_asks())
         for at, entry in due
         if _applies(entry, at, pair)
         and not (entry.series is Series.TOPIC and entry.topic_id in missed)
@@ -305,14 +323,31 @@ def _closing(calendar: RoundCalendar) -> CalendarEntry:
     return next(e for e in calendar.entries if e.series is Series.CLOSING)
 
 
-def _topic_post(pair: LivePair, topic_id: int) -> Work:
+def _topic_post(
+    pair: LivePair, topic_id: int, availability: int | None = None, checkin: int | None = None
+) -> Work:
     return TopicPost(
-        partnership_id=pair.id, target=SpaceTarget(channel_id=pair.channel_id), topic_id=topic_id
+        partnership_id=pair.id,
+        target=SpaceTarget(channel_id=pair.channel_id),
+        topic_id=topic_id,
+        availability=availability,
+        checkin=checkin,
     )
 
 
+def _checkin_of(entry: CalendarEntry) -> int | None:
+    """The check-in an entry asks, on its own or riding on a topic (None: it asks none)."""
+    if entry.series is Series.CHECKIN:
+        return entry.sequence
+    return entry.carried(Series.CHECKIN) if entry.series is Series.TOPIC else None
+
+
+def _asked(pair: LivePair, sequence: int) -> AskCheckins:
+    return AskCheckins(tuple((pair.id, m, sequence) for m in pair.member_ids))
+
+
 def _checkin_dm(pair: LivePair, sequence: int, member_id: int) -> Work:
-    target = DirectTarget(user_id=member_id, fallback_channel_id=pair.channel_id)
+    target = DirectTarget(user_id=member_id)
     return CheckinDm(partnership_id=pair.id, target=target, sequence=sequence, member_id=member_id)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.domain.wording import days_ago
 from bot.posts._text import discord_time
 from bot.posts.digest import WeeklyDigest
 from bot.services.agenda import Agenda
@@ -117,7 +118,7 @@ class DigestPlanner:
                 if days is None and (slot - started).days < quiet_days:
                     continue
                 if days is None or days >= quiet_days:
-                    last = "no contact yet" if days is None else f"last contact {days} days ago"
+                    last = "no contact yet" if days is None else f"last contact {days_ago(days)}"
                     quiet.append(f"{row.name}: {last} ({row.label})")
             ids = [row.partnership_id for row in rows]
             for checkins in (await self._store.activity.checkins_for(ids)).values():

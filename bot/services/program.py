@@ -94,7 +94,9 @@ class Program:
         self.content = content
         self.changes = changes = Changes()
         self.zones = zones = MemberZones(store, config.program.timezone)
-        self.rounds = RoundService(store, clock, config.round, content.topics, changes)
+        self.rounds = RoundService(
+            store, clock, config.round, content.topics, changes, config.program.timezone
+        )
         self.matching = MatchingService(store, clock, self.rounds, config.matching)
         self.spaces = SpaceService(store, port, config.discord.space_mode)
         self.calendar = CalendarPlanner(store, clock, config, zones, changes)
@@ -102,7 +104,7 @@ class Program:
         self.topics = TopicService(store, clock, self.rounds, self.calendar, changes)
         self.contact_log = ContactLog(store, clock, port, zones, changes)
         self.contact_planner = ContactPlanner(
-            store, clock, config, self.contact_log, zones, changes
+            store, clock, config, self.contact_log, zones, changes, self.calendar
         )
         self.pair_health = HealthReport(store, clock, config, self.contact_log, zones)
         self.departures = Departures(store, clock, changes)

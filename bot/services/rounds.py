@@ -6,11 +6,18 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.content import TopicBank
-from bot.domain.calendar import RoundSchedule, format_local_date, round_end, topic_dates
+from bot.domain.calendar import (
+    MAX_ROUND_WEEKS,
+    RoundSchedule,
+    applications_close,
+    format_local_date,
+    round_end,
+    topic_dates,
+)
 from bot.posts.rounds import ApplicationsOpen
 from bot.posts.spaces import OpenSpace
 from bot.services.changes import Changes
@@ -49,10 +56,12 @@ class RoundService:
         schedule: RoundSchedule,
         topics: TopicBank,
         changes: Changes,
+        program_zone: str = "UTC",
     ) -> None:
         self._store = store
         self._clock = clock
         self._schedule = schedule
+        self._zone = program_zone
         self._topics = topics
         self._changes = changes
 
@@ -75,9 +84,7 @@ class RoundService:
                 f"A round starts within two years; {format_local_date(starts_on)} is further "
                 f"ahead than {format_local_date(today + MAX_START_AHEAD)}."
             )
-        if weeks is not None and not 4 <= weeks <= 52:
-            raise UserFacingError("A round lasts between 4 and 52 weeks.")
-        schedule = self._schedule.model_copy(update={"round_weeks": weeks})
+        schedule = self._schedule if weeks is None else self._with_weeks(weeks)
         ends_on = round_end(starts_on, schedule)
         now = self._clock.now()
         created = await self._store.rounds.create(name, starts_on, ends_on, now)
@@ -98,6 +105,22 @@ class RoundService:
             )
         await self._audit(actor_id, "round.create", created)
         return created
+
+    def _with_weeks(self, weeks: int) -> RoundSchedule:
+        """The configured schedule for a round of ``weeks``, refused (with the lengths that
+        would do) when it cannot hold the schedule, as ``check-config`` refuses a file."""
+        shortest = self._schedule.shortest_weeks()
+        if not shortest <= weeks <= MAX_ROUND_WEEKS:
+            raise UserFacingError(
+                f"With this program's schedule a round lasts between {shortest} and "
+                f"{MAX_ROUND_WEEKS} weeks."
+            )
+        return self._schedule.model_copy(update={"round_weeks": weeks})
+
+    def applications_close_at(self, round_: Round) -> datetime:
+        """When the announcement says applications close (see
+        :func:`bot.domain.calendar.applications_close`)."""
+        return applications_close(round_.starts_on, self._schedule, self._zone)
 
     async def current(self) -> Round:
         """The round commands act on: the newest one that has not ended."""

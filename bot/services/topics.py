@@ -148,7 +148,9 @@ class TopicService:
                 f" – {format_local_date(round_.ends_on)})."
             )
         if due_on < self._clock.now().date():
-            raise UserFacingError("That date has already passed; use `/topic post-now` instead.")
+            raise UserFacingError(
+                "That date has already passed; use `/topic-plan post-now` instead."
+            )
 
     async def _changed(self, actor: int, action: str, topic: RoundTopic) -> None:
         """A coordinator changed a topic: in the audit log, and for the planner."""

@@ -60,6 +60,14 @@ FIGURES: dict[str, tuple[str, str]] = {
     "kept_open": ("space kept open", "spaces kept open"),
     "archived": ("space archived", "spaces archived"),
     "wakeups": ("wake-up of the bot", "wake-ups of the bot"),
+    "posts_per_pair": (
+        "bot post per partnership on average",
+        "bot posts per partnership on average",
+    ),
+    "most_posts_per_pair": (
+        "bot post to the busiest partnership",
+        "bot posts to the busiest partnership",
+    ),
 }
 # The title of each counter's table: field -> title.
 TALLIES: dict[str, str] = {

@@ -37,9 +37,10 @@ from bot.domain.matching import MatchResult
 from bot.domain.zones import zone as zone_named
 from bot.posts import DirectTarget, Post, Receipt, Work
 from bot.posts._text import plural
-from bot.posts.base import CaseTarget
+from bot.posts.away import NoChangesButton
+from bot.posts.base import CaseTarget, SpaceTarget
 from bot.posts.cases import OpenCase
-from bot.posts.checkins import CheckinPrompt
+from bot.posts.checkins import CheckinButton, CheckinPrompt
 from bot.posts.contact import Nudge as NudgePost
 from bot.posts.events import EventNote, EventReminder
 from bot.posts.outreach import UnmatchedNotice
@@ -131,6 +132,10 @@ class Summary:
     kept_open: int = 0
     archived: int = 0
     wakeups: int = 0
+    # The bot's posts the partners of a partnership got (in their space or by direct
+    # message, not the coordinators' side): the mean over every partnership, and the most.
+    posts_per_pair: float = 0.0
+    most_posts_per_pair: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,7 @@ class Simulation:
         self._begins = self.clock.now()
         self.timeline = Timeline(self.clock)
         self.summary = Summary()
+        self._pair_posts: Counter[int] = Counter()  # partnership -> the bot's posts to it
         self._names: dict[int, str] = {}
         self._messages: list[tuple[datetime, int, Message]] = []
         self._actions: list[tuple[datetime, int, Action | CommunityAction]] = []
@@ -649,10 +655,19 @@ class Simulation:
         if kind == "coordinator_alerted":
             self.summary.alerts[work.kind] += 1
         self.timeline.add(kind, self._describe(work, receipt.message_id), work.partnership_id)
+        if work.partnership_id is not None and isinstance(work.target, SpaceTarget | DirectTarget):
+            self._pair_posts[work.partnership_id] += 1
         if self._script is not None:
-            sequence = work.sequence if isinstance(work, CheckinPrompt) else None
+            reacting, sequence = work.kind, None
+            if isinstance(work, CheckinPrompt):
+                sequence = work.sequence
+            elif isinstance(work, TopicPost):
+                draft = self._require_port().message(receipt.message_id).draft
+                asked = [b.sequence for b in draft.buttons if isinstance(b, CheckinButton)]
+                if asked:  # a topic that carries the check-in is answered as one
+                    reacting, sequence = "checkin_prompt", asked[0]
             for action in self._script.react(
-                work.kind, work.partnership_id, sequence, self.clock.now()
+                reacting, work.partnership_id, sequence, self.clock.now()
             ):
                 self._schedule(action)
 
@@ -674,7 +689,16 @@ class Simulation:
         if not draft.content and draft.embeds:  # the weekly digest
             return str(draft.embeds[0].get("title", ""))
         if isinstance(work, TopicPost | CohortThread) and draft.embeds:
-            return str(draft.embeds[0].get("title", ""))
+            title = str(draft.embeds[0].get("title", ""))
+            asks = [
+                name
+                for name, button in (
+                    ("availability ask", NoChangesButton),
+                    ("check-in", CheckinButton),
+                )
+                if any(isinstance(b, button) for b in draft.buttons)
+            ]
+            return f"{title} (with the {' and the '.join(asks)})" if asks else title
         if isinstance(work, NudgePost):
             recipients = ", ".join(self._name(m) for m in work.recipients)
             return f"{work.tone} nudge to {recipients} after {work.days} days"
@@ -724,6 +748,9 @@ class Simulation:
             for event in self.timeline.events
         ]
         assert self._script is not None
+        if partnerships:
+            self.summary.posts_per_pair = sum(self._pair_posts.values()) / len(partnerships)
+            self.summary.most_posts_per_pair = max(self._pair_posts.values(), default=0)
         return SimulationResult(
             round=round_,
             events=events,

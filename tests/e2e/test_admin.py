@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from tests.e2e.harness import MANAGE_MESSAGES, Iln
 from tests.e2e.people import confirmed_round, crowd
 from tests.emulator import permissions as P
+from tests.emulator.driver import DriverError
 
 
 async def reply(iln: Iln, member: Any, slash: str, channel: Any = None, **options: Any) -> Any:
@@ -52,11 +55,22 @@ async def test_announcement_mentions_the_waitlist_role_and_notify_me_toggles_it(
     assert joined.ephemeral and "mentioned" in joined.content
     role = iln.driver.role("ILN next round")
     assert reader in iln.driver.role_members(role)
-    await reply(iln, cora, "round create", name="2027A", start="2027-03-01")
-    await reply(iln, cora, "round open")
+    await reply(iln, cora, "round create", name="2027A", start="2027-04-01")
+    opened = await reply(iln, cora, "round open")
     [announcement] = iln.driver.messages(iln.driver.channel("iln-announcements"))
     assert f"<@&{role.id}>" in announcement.content
     assert role.id in announcement.mention_roles
+    # How to apply, how long the round runs, and when applications really close: the end
+    # of the day a week before the start (the config's default), as a Discord timestamp.
+    text = announcement.content
+    assert "`/apply form`" in text and "four months" in text and "1 April 2027" in text
+    closes = datetime(2027, 3, 25, 23, 59, tzinfo=UTC)
+    assert f"Applications close on <t:{int(closes.timestamp())}:F>" in text
+    # The coordinator is told the same date, and /round status keeps it in view.
+    assert f"close on <t:{int(closes.timestamp())}:F>" in opened.content
+    status = await reply(iln, cora, "round status")
+    [applications] = [f for f in status.embeds[0]["fields"] if f["name"] == "Applications"]
+    assert f"closing <t:{int(closes.timestamp())}:F>" in applications["value"]
     await reply(iln, reader, "notify-me off")
     assert reader not in iln.driver.role_members(role)
 
@@ -131,13 +145,13 @@ async def test_coordinators_manage_topics(iln: Iln) -> None:
     await iln.run_due()
     listed = await reply(iln, cora, "topic list")
     assert "1. " in listed.content and "(coming" in listed.content
-    moved = await reply(iln, cora, "topic move", number=3, to="2027-04-20")
+    moved = await reply(iln, cora, "topic-plan move", number=3, to="2027-04-20")
     assert "20 April 2027" in moved.content
-    edit = await iln.driver.invoke_slash(cora, "topic edit", {"number": 2})
+    edit = await iln.driver.invoke_slash(cora, "topic-plan edit", {"number": 2})
     await edit.response(timeout=5)
     submitted = await iln.driver.submit_modal(cora, edit, {"title": "Days in our lives"})
     assert "updated" in (await submitted.message(timeout=5)).content
-    posted = await reply(iln, cora, "topic post-now", number=2)
+    posted = await reply(iln, cora, "topic-plan post-now", number=2)
     assert "Days in our lives" in posted.content
     [space] = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
     titles = [m.embeds[0]["title"] for m in iln.driver.messages(space) if m.embeds]
@@ -146,8 +160,11 @@ async def test_coordinators_manage_topics(iln: Iln) -> None:
     titles = [m.embeds[0]["title"] for m in iln.driver.messages(space) if m.embeds]
     assert titles.count("Topic 2: Days in our lives") == 1
     partner = next(iter(members.values()))
-    refused = await reply(iln, partner, "topic post-now", channel=space, number=4)
-    assert "Only members with the **ILN Coordinators** role" in refused.content
+    # Partners do not even see the coordinators' topic commands (Discord's default
+    # permissions), while /topic list and /topic current stay theirs.
+    with pytest.raises(DriverError, match="lacks permissions for /topic-plan"):
+        await iln.driver.invoke_slash(partner, "topic-plan post-now", {"number": 4}, channel=space)
+    assert "1. " in (await reply(iln, partner, "topic list", channel=space)).content
 
 
 async def test_a_partner_who_leaves_and_rejoins_no_longer_sees_the_space(iln: Iln) -> None:

@@ -5,6 +5,8 @@ each agreed to share."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -141,6 +143,15 @@ async def test_places_by_name_a_fixed_answer_and_an_intro_by_chosen_names(iln: I
     assert "How to reach Bo" not in bo_card
     assert "bo@example.org" not in str(intro.embeds)
     assert any("Lan asked for a partner in Sweden" in str(e) for e in intro.embeds)
+    # Hanoi (UTC+7) and Stockholm (UTC+1 in March) are both at work from 08:00 to 10:00
+    # UTC: shown as Discord timestamps, so each partner reads them in their own time.
+    [call] = [embed for embed in intro.embeds if embed["title"] == "Best time for a call"]
+    [(starts, ends)] = set(re.findall(r"<t:(\d+):t> – <t:(\d+):t>", call["description"]))
+    starts_at = datetime.fromtimestamp(int(starts), UTC)
+    assert (starts_at.hour, int(ends) - int(starts)) == (8, 2 * 3600)
+    assert "every working day" in call["description"]
+    assert "Vietnamese and English" in str(cards["Lan"]["fields"])
+    assert re.search(r"ends on <t:\d+:D>|until <t:\d+:D>", intro.content)
 
 
 OPTION_CASES = [

@@ -22,13 +22,13 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     ("cora", "round start", {}, "is running"),
     ("cora", "round open", {}, "is running"),
     ("cora", "round close-applications", {}, "is running"),
-    ("cora", "topic add", {"on": "the day after"}, "2026-12-24"),
-    ("cora", "topic add", {"on": "2031-01-01"}, "within the round"),
-    ("cora", "topic edit", {"number": 99}, "no topic 99"),
-    ("cora", "topic move", {"number": 1, "to": "2027-03-20"}, "already been posted"),
-    ("cora", "topic move", {"number": 5, "to": "2031-01-01"}, "within the round"),
-    ("cora", "topic move", {"number": 5, "to": "notadate"}, "2026-12-24"),
-    ("cora", "topic post-now", {"number": 99}, "no topic 99"),
+    ("cora", "topic-plan add", {"on": "the day after"}, "2026-12-24"),
+    ("cora", "topic-plan add", {"on": "2031-01-01"}, "within the round"),
+    ("cora", "topic-plan edit", {"number": 99}, "no topic 99"),
+    ("cora", "topic-plan move", {"number": 1, "to": "2027-03-20"}, "already been posted"),
+    ("cora", "topic-plan move", {"number": 5, "to": "2031-01-01"}, "within the round"),
+    ("cora", "topic-plan move", {"number": 5, "to": "notadate"}, "2026-12-24"),
+    ("cora", "topic-plan post-now", {"number": 99}, "no topic 99"),
     ("cora", "match pin", {"first": "Ada", "second": "Bo"}, "before it starts"),
     ("cora", "match forbid", {"first": "Ada", "second": "Ada"}, "two different people"),
     ("cora", "match run", {}, "before it starts"),
@@ -48,7 +48,7 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
     # A moderator may see coordinator commands (Discord's default permissions), yet not run them.
     ("mod", "round create", {"name": "2027B", "start": "2027-09-01"}, "Only members"),
     ("mod", "pair health", {}, "Only members"),
-    ("stranger", "topic add", {"on": "2027-04-01"}, "Only members"),
+    ("mod", "topic-plan add", {"on": "2027-04-01"}, "Only members"),
 ]
 
 

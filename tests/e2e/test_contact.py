@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 import pytest
@@ -249,12 +250,14 @@ async def test_messages_sent_while_the_bot_was_down_are_backfilled(iln: Iln) -> 
     assert nudges(iln, space) == []
     await iln.restart()  # a second backfill finds nothing new
     assert len(await recorded(iln, space)) == 4
-    # The backfilled times count: a fortnight after Ada's message, Ada alone is reminded.
-    await advance_to(iln, at(28, 8, 59))
+    # The backfilled times count: a fortnight after Ada's message, Ada alone is reminded,
+    # on the day after (day 28 brings topic 3, and a pair hears from the bot once a day).
+    await advance_to(iln, at(28, 12))
     assert nudges(iln, space) == []
-    await tick_at(iln, at(28, 9))
+    await advance_to(iln, at(29, 12))
     [nudge] = nudges(iln, space)
     assert mentioned(nudge) == {m["Ada"].id}
+    assert sent_at(nudge).date() == at(29).date()
 
 
 # Nudges ------------------------------------------------------------------------------------
@@ -278,14 +281,18 @@ async def test_a_quiet_pair_is_nudged_after_14_days_not_13(iln: Iln) -> None:
     assert "A day in the life" in nudge.content  # topic 2, the current one
 
 
-async def test_a_nudge_due_with_a_new_topic_suggests_the_new_topic(iln: Iln) -> None:
+async def test_a_nudge_due_with_a_new_topic_waits_a_day_and_suggests_the_new_topic(
+    iln: Iln,
+) -> None:
     await running_round(iln, FOUR[:2])
     space = iln.driver.channel("ada-and-bo")
-    # Silent since the start: day 14 at 09:00 local brings both topic 2 and the nudge.
-    await advance_to(iln, at(14, 7))
+    # Silent since the start: due on day 14, which brings topic 2; the nudge waits for the
+    # next day, so the pair hears from the bot once a day.
+    await advance_to(iln, at(14, 23))
     assert nudges(iln, space) == []
-    await tick_at(iln, at(14, 8))
+    await advance_to(iln, at(15, 12))
     [nudge] = nudges(iln, space)
+    assert sent_at(nudge).date() == at(15).date()
     assert "A day in the life" in nudge.content
     assert "Getting to know you" not in nudge.content
 
@@ -296,9 +303,9 @@ async def test_one_sided_silence_gently_mentions_only_the_silent_partner(iln: Il
     await advance_to(iln, at(9, 12))
     await say(iln, m["Ada"], space)  # Bo has not written since the start
 
-    await advance_to(iln, at(14, 7, 59))
-    assert nudges(iln, space) == []
-    await tick_at(iln, at(14, 8))
+    await advance_to(iln, at(14, 23))
+    assert nudges(iln, space) == []  # due on day 14, topic 2's day: it waits a day
+    await advance_to(iln, at(15, 12))
     [nudge] = nudges(iln, space)
     assert mentioned(nudge) == {m["Bo"].id}
     assert f"<@{m['Ada'].id}>" not in nudge.content
@@ -313,23 +320,27 @@ async def test_one_nudge_a_week_then_unanswered_nudges_alert_the_coordinators(
     driver = iln.driver
     space = driver.channel("ada-and-bo")
     coordinators = coordinators_channel(iln)
-    await advance_to(iln, at(14, 8))
+    await advance_to(iln, at(15, 12))  # due on day 14, topic 2's day: sent the next
     [first] = nudges(iln, space)
+    sent = sent_at(first)
 
     await advance_to(iln, at(19, 12))
     planned = await command(iln, m["Bo"], "away add", space, start="12 April", end="16 April")
     assert planned.ephemeral
-    await advance_to(iln, at(21, 7, 59))
-    assert nudges(iln, space) == [first]  # six days and 23 hours later: still one
-    await tick_at(iln, at(21, 8))
+    await advance_to(iln, sent + timedelta(days=7) - timedelta(minutes=1))
+    assert nudges(iln, space) == [first]  # a minute short of a week later: still one
+    await advance_to(iln, sent + timedelta(days=7, hours=1))
     first, second = nudges(iln, space)
+    assert sent_at(second) == sent + timedelta(days=7)
     assert wording(iln, first) != wording(iln, second)
 
     await advance_to(iln, at(28, 7, 59))
     assert not [msg for msg in case_posts(iln) if "ada-and-bo" in msg.content]
-    await tick_at(iln, at(28, 8))
+    await advance_to(iln, at(29, 12))
     [alert] = [msg for msg in case_posts(iln) if "ada-and-bo" in msg.content]
-    assert "no contact for 28 days" in alert.content
+    # A week after the second nudge, as the first and second were a week apart.
+    assert sent_at(alert) == sent_at(second) + timedelta(days=7)
+    assert "no contact for 29 days" in alert.content
     assert "2 reminders" in alert.content
     assert "Bo Lindqvist away 12 April 2027 – 16 April 2027" in alert.content
     assert "Partners: Ada Okafor, Bo Lindqvist" in alert.content
@@ -361,16 +372,17 @@ async def test_nudges_to_a_pair_vary_their_wording(iln: Iln) -> None:
 async def test_nudges_wait_for_the_recipients_daytime(iln: Iln) -> None:
     _, m = await running_round(iln)
     space = iln.driver.channel("chen-and-dara")
-    # Silent since 06:00 UTC on day 0: due at 06:00 UTC on day 14, which is 14:00 for
-    # Chen but 06:00 for Dara. Their days overlap from 09:00 UTC only.
-    await advance_to(iln, at(14, 6))
-    for moment in (at(14, 6), at(14, 8), at(14, 8, 59, 59)):
+    # Silent since 06:00 UTC on day 0: due on day 14, topic 2's day, so it waits for day
+    # 15 (from 16:00 UTC, midnight in Singapore); then for both partners' daytime, which
+    # overlaps from 09:00 UTC only (17:00 for Chen, 09:00 for Dara).
+    await advance_to(iln, at(15, 6))
+    for moment in (at(15, 6), at(15, 8), at(15, 8, 59, 59)):
         await tick_at(iln, moment)
         assert nudges(iln, space) == [], moment
-    await tick_at(iln, at(14, 9))
+    await tick_at(iln, at(15, 9))
     [quiet] = nudges(iln, space)
     assert mentioned(quiet) == {m["Chen"].id, m["Dara"].id}
-    assert sent_at(quiet) == at(14, 9)  # 17:00 in Singapore, 09:00 in Dublin
+    assert sent_at(quiet) == at(15, 9)  # 17:00 in Singapore, 09:00 in Dublin
 
 
 async def test_a_one_sided_nudge_waits_for_the_silent_partners_morning(iln: Iln) -> None:
@@ -409,12 +421,16 @@ async def test_away_tells_the_partner_pauses_nudges_and_welcomes_back(iln: Iln) 
     await iln.run_due()
     [noted] = matching(iln, space, [texts.noted])
     assert noted in driver.visible_messages(m["Ada"], space)
-    assert "from 12 March 2027 to 18 March 2027" in noted.content
+    # The days as Discord timestamps, from Bo's first moment away to their last.
+    first, last = (int(t) for t in re.findall(r"<t:(\d+):D>", noted.content))
+    stockholm = ZoneInfo("Europe/Stockholm")
+    assert datetime.fromtimestamp(first, stockholm).date() == date(2027, 3, 12)
+    assert datetime.fromtimestamp(last, stockholm).date() == date(2027, 3, 18)
     assert "Note: a conference" in noted.content
     assert mentioned(noted) == {m["Bo"].id}
 
     await advance_to(iln, at(18, 7))
-    assert len(nudges(iln, driver.channel("chen-and-dara"))) == 1  # day 14 came and went
+    assert len(nudges(iln, driver.channel("chen-and-dara"))) == 1  # day 15 came and went
     assert nudges(iln, space) == []
     assert matching(iln, space, texts.welcome_back) == []
     await tick_at(iln, at(18, 8))  # 19 March, 09:00 in Stockholm: Bo is back
@@ -486,17 +502,19 @@ async def test_away_list_and_cancel_in_the_members_own_dates(iln: Iln) -> None:
 # Availability asks -------------------------------------------------------------------------
 
 
-async def test_availability_is_asked_every_two_weeks_and_its_buttons_survive_a_restart(
+async def test_availability_is_asked_with_every_other_topic_and_its_buttons_survive_a_restart(
     iln: Iln,
 ) -> None:
     cora, m = await running_round(iln)
     driver = iln.driver
     space = driver.channel("ada-and-bo")
     texts = iln.program.content.messages
-    await advance_to(iln, at(7, 7), step=6 * HOUR)
+    await advance_to(iln, at(14, 7), step=6 * HOUR)
     assert with_button(iln, space, "iln:avail:") == []
-    await tick_at(iln, at(7, 8))  # day 7, 09:00 in Lagos and Stockholm
+    await tick_at(iln, at(14, 8))  # day 14, 09:00 in Lagos and Stockholm: topic 2's day
     [ask] = with_button(iln, space, "iln:avail:")
+    assert ask.embeds[0]["title"].startswith("Topic 2:")  # the ask rides on the topic
+    assert texts.availability.in_topic in ask.embeds[-1]["description"]
     assert mentioned(ask) == {m["Ada"].id, m["Bo"].id}
     labels = [c["label"] for row in ask.components for c in row["components"]]
     assert labels == ["No changes", "Add dates"]
@@ -522,7 +540,7 @@ async def test_availability_is_asked_every_two_weeks_and_its_buttons_survive_a_r
     assert done.ephemeral and done.content == texts.availability.added_ack
     await iln.run_due()
     [noted] = matching(iln, space, [texts.away.noted])
-    assert "from 20 March 2027 to 22 March 2027" in noted.content
+    assert re.search(r"from <t:\d+:D> to <t:\d+:D>", noted.content)  # each reader's own days
 
     stranger = await driver.click_button(cora, ask, button_id(ask, "iln:avail:none:"))
     refusal = await stranger.message(timeout=5)
@@ -530,8 +548,8 @@ async def test_availability_is_asked_every_two_weeks_and_its_buttons_survive_a_r
     with pytest.raises(DriverError):
         await driver.click_button(m["Chen"], ask, button_id(ask, "iln:avail:none:"))
 
-    await advance_to(iln, at(21, 12), step=6 * HOUR)
-    assert len(with_button(iln, space, "iln:avail:")) == 2  # day 21; none on day 14
+    await advance_to(iln, at(42, 12), step=6 * HOUR)
+    assert len(with_button(iln, space, "iln:avail:")) == 2  # with topic 4; none with topic 3
 
 
 # Check-ins ---------------------------------------------------------------------------------
@@ -597,7 +615,7 @@ async def test_check_in_direct_messages_go_only_to_members_who_opted_in(iln: Iln
 
     await advance_to(iln, at(28, 12), step=12 * HOUR)
     [dm] = driver.dms(m["Ada"])
-    assert dm.content.startswith(f"<@{m['Ada'].id}> Hello Ada, this is your four-weekly")
+    assert dm.content.startswith("Hello Ada, this is your monthly ILN check-in")
     assert f"/channels/{driver.guild.id}/{space.id}" in dm.content
     assert [driver.dms(m[name]) for name in ("Bo", "Chen", "Dara")] == [[], [], []]
     assert len(with_button(iln, space, "iln:checkin:")) == 1  # the space's own prompt
@@ -608,9 +626,11 @@ async def test_check_in_direct_messages_go_only_to_members_who_opted_in(iln: Iln
     assert [(a.participant_id, a.rating) for a in answers if a.rating] == [(m["Ada"].id, "ok")]
 
 
-async def test_a_check_in_dm_to_closed_direct_messages_is_posted_in_the_space(
+async def test_a_member_with_closed_direct_messages_gets_one_check_in_in_the_space(
     make_iln: MakeIln,
 ) -> None:
+    """The space has the question already (here on the day's topic): the member whose DMs
+    are closed answers there, and the space gets one check-in, not a second copy."""
     iln = await make_iln(config={"program": {"checkin_dm_opt_in_default": True}})
     await iln.start()
     _, m = await running_round(iln)
@@ -623,10 +643,13 @@ async def test_a_check_in_dm_to_closed_direct_messages_is_posted_in_the_space(
     await advance_to(iln, at(28, 12), step=12 * HOUR)
     assert driver.dms(m["Chen"]) == [] and driver.dms(m["Dara"]) == []
     assert len(driver.dms(m["Ada"])) == 1  # the default is on here
-    [fallback] = [m_ for m_ in with_button(iln, space, "iln:checkin:") if "Dara" in m_.content]
-    assert fallback.content.startswith(f"<@{m['Dara'].id}> Hello Dara")
-    assert mentioned(fallback) == {m["Dara"].id}
-    thanks = await answer_checkin(iln, m["Dara"], fallback, "great")
+    [asked] = with_button(iln, space, "iln:checkin:")
+    assert asked.embeds[0]["title"].startswith("Topic 3:")
+    assert mentioned(asked) == {m["Chen"].id, m["Dara"].id}
+    assert not [msg for msg in driver.messages(space) if "Hello Dara" in msg.content]
+    labels = [c["label"] for row in asked.components for c in row["components"]]
+    assert labels == ["Tell us privately"]
+    thanks = await answer_checkin(iln, m["Dara"], asked, "great")
     assert thanks.ephemeral
 
 
@@ -646,7 +669,7 @@ async def test_pair_health_lists_the_pairs_most_at_risk_first(iln: Iln) -> None:
     assert health.ephemeral
     fields = health.embeds[0]["fields"]
     assert [f["name"].split(" (")[0] for f in fields] == ["🟠 chen-and-dara", "🟢 ada-and-bo"]
-    assert "no contact yet" in fields[0]["value"] and "1 nudge(s)" in fields[0]["value"]
+    assert "no contact yet" in fields[0]["value"] and "· 1 nudge" in fields[0]["value"]
     assert "last contact 7 days ago" in fields[1]["value"]
     by_name = await command(iln, cora, "pair health", coordinators_channel(iln), sort="name")
     first_by_name = by_name.embeds[0]["fields"][0]["name"]

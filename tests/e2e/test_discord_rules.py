@@ -22,7 +22,7 @@ async def test_a_topic_fanned_out_to_many_spaces_meets_no_429(iln: Iln) -> None:
     await iln.run_due()  # every space opened (Discord lets a guild make 10 channels in 10 s)
     iln.emulator.rate_limiter = RateLimiter(RateLimits.discord())
     before = len(iln.driver.requests())
-    await iln.program.topics.post_now(2, actor=0)  # a coordinator's /topic post-now
+    await iln.program.topics.post_now(2, actor=0)  # a coordinator's /topic-plan post-now
     await iln.run_due()  # the second topic, in every space and its thread, at once
     spaces = [c for c in iln.driver.channels(type=0) if c.name.startswith("person")]
     assert len(spaces) == PAIRS
@@ -52,7 +52,7 @@ async def test_private_threads_are_their_pairs_alone(make_iln: object) -> None:
 
 
 async def test_a_topic_as_long_as_the_door_allows_goes_out_whole(iln: Iln) -> None:
-    """The longest title, summary and text ``/topic edit`` accepts still fit Discord's
+    """The longest title, summary and text ``/topic-plan edit`` accepts still fit Discord's
     embed limits, in every space and in the cohort thread: nothing is cut on the way out."""
     await confirmed_round(iln, crowd(4))
     await iln.program.rounds.start(0)

@@ -111,7 +111,7 @@ async def test_audit_lists_coordinator_actions_newest_first_in_pages(iln: Iln) -
     lines = embed["description"].splitlines()
     assert len(lines) == 10 and all(line.startswith("<t:") for line in lines)
     assert "\\*\\*11\\*\\*" in lines[0]  # newest first, markdown escaped
-    assert embed["footer"]["text"].startswith("Page 1 of 2 · 12 action(s) · by Cora")
+    assert embed["footer"]["text"].startswith("Page 1 of 2 · 12 actions · by Cora")
     buttons = [c for row in message.components for c in row["components"]]
     assert [b["label"] for b in buttons] == ["Previous", "Next"]
     assert buttons[0].get("disabled") is True
@@ -124,4 +124,4 @@ async def test_audit_lists_coordinator_actions_newest_first_in_pages(iln: Iln) -
     everyone = await iln.driver.invoke_slash(cora, "audit", {"since": "2020-01-01", "page": 2})
     footer = (await everyone.message(timeout=5)).embeds[0]["footer"]["text"]
     # confirm_round's six set-up actions (create, open, import, close, run, confirm) too
-    assert footer.startswith("Page 2 of 2 · 18 action(s) · since 1 January 2020")
+    assert footer.startswith("Page 2 of 2 · 18 actions · since 1 January 2020")

@@ -6,13 +6,19 @@ Each live pair is looked at when the contact rules say its answer could change
 opened, time away recorded or cancelled, the round started or ended), or, for a pair whose
 nudges were escalated, when its partners write again. Between those instants a run does
 nothing for it.
+
+Nudges and welcome-backs keep to the pair's calendar (:meth:`QuietWindows.quiet_windows`):
+never on a day that already has one of its dated posts, nor in its last week.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Config
@@ -46,6 +52,13 @@ log = logging.getLogger(__name__)
 # A pair just acted on whose rules still say "now" (which they should not) is looked at
 # again after this, instead of on every run.
 SETTLE = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+class QuietWindows(Protocol):
+    """The calendar planner, as this planner asks it when a pair may hear from the bot."""
+
+    def quiet_windows(self, partnership_id: int) -> list[tuple[datetime, datetime]]: ...
 
 
 class ContactPlanner:
@@ -57,7 +70,9 @@ class ContactPlanner:
         contact_log: ContactLog,
         zones: MemberZones,
         changes: Changes,
+        calendar: QuietWindows,
     ) -> None:
+        self._calendar = calendar
         self._store = store
         self._clock = clock
         self._config = config
@@ -145,16 +160,24 @@ class ContactPlanner:
             if not live:
                 continue
             assert round_ is not None
-            view = await round_view(self._store, self._zones, round_, live)
+            view = self._quiet(await round_view(self._store, self._zones, round_, live))
             decisions = self._decide(view, now)
             acted = await self._act(view, decisions, now)
             queued += acted
             if acted:
                 # Read the pairs again, now with their new nudges, for their next look.
-                view = await round_view(self._store, self._zones, round_, live)
+                view = self._quiet(await round_view(self._store, self._zones, round_, live))
                 decisions = self._decide(view, now)
             self._schedule(view, decisions, now)
         return queued
+
+    def _quiet(self, view: RoundView) -> RoundView:
+        """The view with each pair's quiet windows, as its calendar has them."""
+        pairs = {
+            pid: replace(pair, quiet=tuple(self._calendar.quiet_windows(pid)))
+            for pid, pair in view.pairs.items()
+        }
+        return replace(view, pairs=pairs)
 
     async def _by_round(self, pids: list[int]) -> dict[int, list[int]]:
         unknown = [pid for pid in pids if pid not in self._round_of]
@@ -230,8 +253,7 @@ class ContactPlanner:
             for period in view.away.get(member.member_id, ()):
                 if period.ends_at <= activity.started_at:
                     continue
-                back = period.ends_at.astimezone(zone_named(member.timezone)).date()
-                due = max(period.ends_at, post_instant(back, hour, [member.timezone]))
+                due = _first_free_morning(period.ends_at, member.timezone, hour, activity.quiet)
                 post = WelcomeBack(
                     partnership_id=pair.id,
                     target=SpaceTarget(channel_id=pair.channel_id),
@@ -239,6 +261,24 @@ class ContactPlanner:
                 )
                 items.append((due, Scheduled(post, due)))
         return items
+
+
+def _first_free_morning(
+    back: datetime, zone: str, hour: int, quiet: Sequence[tuple[datetime, datetime]]
+) -> datetime:
+    """When to welcome back someone whose time away ends at ``back``: that day's posting
+    hour in their zone (or ``back`` itself, when later), moved to a later day while the
+    pair already hears from the bot that day."""
+    day = back.astimezone(zone_named(zone)).date()
+    due = max(back, post_instant(day, hour, [zone]))
+    for _ in range(len(quiet) + 1):
+        ends = [end for start, end in quiet if start <= due < end]
+        if not ends:
+            break
+        day = max(ends).astimezone(zone_named(zone)).date()
+        morning = post_instant(day, hour, [zone])
+        due = morning if morning >= max(ends) else post_instant(day + _DAY, hour, [zone])
+    return due
 
 
 def _nudge(pair: LivePair, nudge: Nudge, number: int, now: datetime) -> Scheduled:
