@@ -112,7 +112,6 @@ TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "round.applications_open": frozenset(
         {"role_mention", "round_name", "round_length", "starts_on", "close_hint"}
     ),
-    "round.started": _NONE,
     "topic.in_space": frozenset({"mentions"}),
     "topic.cohort_link": frozenset({"link"}),
     "topic.in_cohort": _NONE,
@@ -260,7 +259,6 @@ class EndMessages(_Section):
 
 class RoundMessages(_Section):
     applications_open: Text
-    started: Text
 
 
 class TopicMessages(_Section):

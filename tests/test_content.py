@@ -251,7 +251,12 @@ def _write_messages(tmp_path: Path, replace: str, by: str) -> Path:
         ("{days} since we last", "{days:>3} since we last", "nudge.quiet[0]", "spec"),
         ('thanks = "Thank you', 'thanks = "{name} Thank you', "checkin.thanks", "no fields"),
         ("[round]", "[rounds]", "round", "required"),
-        ('started = "', 'opened = "', "round.started", "round.opened: extra inputs"),
+        (
+            'applications_open = """',
+            'applications_opened = """',
+            "round.applications_open",
+            "round.applications_opened: extra inputs",
+        ),
     ],
 )
 def test_load_messages_names_the_bad_key(
