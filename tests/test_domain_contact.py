@@ -12,9 +12,9 @@ from bot.domain.contact import (
     Escalate,
     MemberActivity,
     NoAction,
-    Nudge,
     NudgeRules,
     PairActivity,
+    SendNudge,
     WaitForWindow,
     away_summary,
     contact_resumed,
@@ -100,8 +100,8 @@ def test_values_reject_naive_datetimes() -> None:
     [
         (timedelta(days=13, hours=23, minutes=59), NoAction("in_touch")),
         (timedelta(days=13, hours=23), NoAction("in_touch")),
-        (timedelta(days=14), Nudge("quiet", (ANA, BO), (ANA, BO), 14)),
-        (timedelta(days=20, hours=5), Nudge("quiet", (ANA, BO), (ANA, BO), 20)),
+        (timedelta(days=14), SendNudge("quiet", (ANA, BO), (ANA, BO), 14)),
+        (timedelta(days=20, hours=5), SendNudge("quiet", (ANA, BO), (ANA, BO), 20)),
     ],
 )
 def test_quiet_boundary(silence: timedelta, expected: object) -> None:
@@ -112,7 +112,7 @@ def test_quiet_boundary(silence: timedelta, expected: object) -> None:
     ("started_days_ago", "expected"),
     [
         (13.99, NoAction("in_touch")),
-        (14, Nudge("quiet", (ANA, BO), (ANA, BO), 14)),
+        (14, SendNudge("quiet", (ANA, BO), (ANA, BO), 14)),
     ],
 )
 def test_new_partnership_counts_its_start_as_contact(
@@ -132,7 +132,7 @@ def test_contact_before_the_partnership_started_does_not_count() -> None:
     ("bo_silence", "expected"),
     [
         (timedelta(days=13, hours=23), NoAction("in_touch")),
-        (timedelta(days=14), Nudge("one_sided", (BO,), (BO,), 14)),
+        (timedelta(days=14), SendNudge("one_sided", (BO,), (BO,), 14)),
     ],
 )
 def test_one_sided_boundary(bo_silence: timedelta, expected: object) -> None:
@@ -142,7 +142,7 @@ def test_one_sided_boundary(bo_silence: timedelta, expected: object) -> None:
 
 def test_one_sided_when_silent_member_never_wrote() -> None:
     p = pair(member(ANA, ago(1)), member(BO, None), started=ago(30))
-    assert decide(p, NOW) == Nudge("one_sided", (BO,), (BO,), 30)
+    assert decide(p, NOW) == SendNudge("one_sided", (BO,), (BO,), 30)
 
 
 # -------------------------------------------------------------------- away
@@ -174,14 +174,14 @@ def test_away_end_is_exclusive() -> None:
     p = pair(member(ANA, ago(40)), member(BO, ago(40), away=away(ago(20), ago(14))))
     assert is_away(p.members[1], ago(14, hours=-0.0001)) is False
     assert is_away(p.members[1], ago(14, hours=0.0001)) is True
-    assert decide(p, NOW) == Nudge("quiet", (ANA, BO), (ANA, BO), 14)
+    assert decide(p, NOW) == SendNudge("quiet", (ANA, BO), (ANA, BO), 14)
 
 
 @pytest.mark.parametrize(
     ("returned", "expected"),
     [
         (timedelta(days=13, hours=23), NoAction("in_touch")),
-        (timedelta(days=14), Nudge("quiet", (ANA, BO), (ANA, BO), 14)),
+        (timedelta(days=14), SendNudge("quiet", (ANA, BO), (ANA, BO), 14)),
     ],
 )
 def test_quiet_clock_restarts_when_an_away_period_ends(
@@ -194,12 +194,12 @@ def test_quiet_clock_restarts_when_an_away_period_ends(
 
 def test_old_away_period_before_last_contact_is_irrelevant() -> None:
     p = pair(member(ANA, ago(15)), member(BO, ago(15), away=away(ago(40), ago(30))))
-    assert decide(p, NOW) == Nudge("quiet", (ANA, BO), (ANA, BO), 15)
+    assert decide(p, NOW) == SendNudge("quiet", (ANA, BO), (ANA, BO), 15)
 
 
 def test_upcoming_away_does_not_block_a_nudge_now() -> None:
     p = pair(member(ANA, ago(15)), member(BO, ago(15), away=away(ago(-2), ago(-9))))
-    assert decide(p, NOW) == Nudge("quiet", (ANA, BO), (ANA, BO), 15)
+    assert decide(p, NOW) == SendNudge("quiet", (ANA, BO), (ANA, BO), 15)
 
 
 # --------------------------------------------------------------- daytime window
@@ -219,8 +219,8 @@ def test_nudge_at_3am_local_waits_until_the_common_window() -> None:
     )
     assert decide(p, NOW) == WaitForWindow(NOW.replace(hour=17))
     at_open = NOW.replace(hour=17)
-    assert isinstance(decide(p, at_open), Nudge)
-    assert isinstance(decide(p, at_open.replace(minute=59)), Nudge)
+    assert isinstance(decide(p, at_open), SendNudge)
+    assert isinstance(decide(p, at_open.replace(minute=59)), SendNudge)
     # 18:00 London is outside (end exclusive): next common instant is tomorrow 17:00 UTC.
     assert decide(p, NOW.replace(hour=18)) == WaitForWindow(datetime(2027, 1, 21, 17, tzinfo=UTC))
 
@@ -242,7 +242,7 @@ def test_window_follows_dst() -> None:
 def test_one_sided_window_only_considers_the_recipient() -> None:
     # Ana (active) is in Tokyo at 21:00; Bo (silent, the only recipient) is in London at noon.
     p = pair(member(ANA, ago(1), tz="Asia/Tokyo"), member(BO, ago(20), tz="Europe/London"))
-    assert decide(p, NOW) == Nudge("one_sided", (BO,), (BO,), 20)
+    assert decide(p, NOW) == SendNudge("one_sided", (BO,), (BO,), 20)
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,7 @@ def test_no_common_window_falls_back_to_first_recipient(
     p = pair(member(ANA, ago(20), tz=zones[0]), member(BO, ago(20), tz=zones[1]))
     got = decide(p, NOW)
     assert got == (
-        WaitForWindow(expected) if expected > NOW else Nudge("quiet", (ANA, BO), (ANA, BO), 20)
+        WaitForWindow(expected) if expected > NOW else SendNudge("quiet", (ANA, BO), (ANA, BO), 20)
     )
 
 
@@ -279,7 +279,7 @@ def test_window_end_hour_24() -> None:
     ("since_nudge", "expected"),
     [
         (timedelta(days=6, hours=23, minutes=59), NoAction("nudge_gap")),
-        (timedelta(days=7), Nudge("quiet", (ANA, BO), (ANA, BO), 21)),
+        (timedelta(days=7), SendNudge("quiet", (ANA, BO), (ANA, BO), 21)),
     ],
 )
 def test_seven_day_gap_between_nudges(since_nudge: timedelta, expected: object) -> None:
@@ -292,7 +292,7 @@ def test_seven_day_gap_between_nudges(since_nudge: timedelta, expected: object) 
 
 def test_escalates_after_exactly_two_unanswered_nudges() -> None:
     one = both_last(ago(28), last_nudge=ago(7), nudges=1)
-    assert decide(one, NOW) == Nudge("quiet", (ANA, BO), (ANA, BO), 28)
+    assert decide(one, NOW) == SendNudge("quiet", (ANA, BO), (ANA, BO), 28)
     two = both_last(ago(28), last_nudge=ago(7), nudges=2)
     assert decide(two, NOW) == Escalate(
         days_since_contact=28, nudges=2, away_summary="no one away", silent_members=(ANA, BO)
@@ -332,7 +332,7 @@ def test_escalation_paused_while_away() -> None:
 
 def test_escalation_configurable() -> None:
     p = both_last(ago(28), last_nudge=ago(7), nudges=2)
-    assert isinstance(decide(p, NOW, NudgeRules(escalate_after_nudges=3)), Nudge)
+    assert isinstance(decide(p, NOW, NudgeRules(escalate_after_nudges=3)), SendNudge)
 
 
 def test_one_sided_escalation_names_the_silent_partner_and_away_history() -> None:
@@ -364,7 +364,7 @@ def test_contact_from_everyone_resets_nudges_and_escalation() -> None:
     # Escalated 20 days ago, then both wrote (15 days ago), then silence again.
     p = both_last(ago(15), last_nudge=ago(20), nudges=2, escalated=True)
     assert contact_resumed(p)
-    assert decide(p, NOW) == Nudge("quiet", (ANA, BO), (ANA, BO), 15)
+    assert decide(p, NOW) == SendNudge("quiet", (ANA, BO), (ANA, BO), 15)
 
 
 def test_recent_contact_means_no_action_whatever_the_counters() -> None:
@@ -508,7 +508,7 @@ def test_never_nudges_an_away_member_or_a_pair_with_someone_away(
     got = decide(p, now)
     if any(is_away(m, now) for m in p.members):
         assert got == NoAction("away")
-    if isinstance(got, Nudge):
+    if isinstance(got, SendNudge):
         assert not any(is_away(m, now) for m in p.members if m.member_id in got.recipients)
         assert got.days_quiet >= RULES.quiet_after_days
 
@@ -518,7 +518,7 @@ def test_never_nudges_an_away_member_or_a_pair_with_someone_away(
 def test_never_nudges_within_the_gap_and_only_inside_windows(p: PairActivity, minutes: int) -> None:
     now = NOW + timedelta(minutes=minutes)
     got = decide(p, now)
-    if isinstance(got, Nudge | Escalate) and p.last_nudge_at is not None:
+    if isinstance(got, SendNudge | Escalate) and p.last_nudge_at is not None:
         assert now - p.last_nudge_at >= timedelta(days=RULES.nudge_min_gap_days)
     if isinstance(got, WaitForWindow):
         assert got.next_at > now

@@ -75,10 +75,10 @@ __all__ = [
     "MemberActivity",
     "NoAction",
     "NoActionReason",
-    "Nudge",
     "NudgeRules",
     "PairActivity",
     "RiskLabel",
+    "SendNudge",
     "WaitForWindow",
     "away_summary",
     "contact_resumed",
@@ -200,7 +200,7 @@ class NoAction:
 
 
 @dataclass(frozen=True, slots=True)
-class Nudge:
+class SendNudge:
     """Send a nudge now. ``recipients`` are the members to mention."""
 
     kind: Literal["quiet", "one_sided"]
@@ -230,7 +230,7 @@ class WaitForWindow:
     next_at: datetime
 
 
-Decision = NoAction | Nudge | Escalate | WaitForWindow
+Decision = NoAction | SendNudge | Escalate | WaitForWindow
 
 
 # --------------------------------------------------------------------------- helpers
@@ -461,7 +461,7 @@ def decide(
     send_at = _next_send(zones, now, rules, pair.quiet)
     if send_at > now:
         return WaitForWindow(next_at=send_at)
-    return Nudge(
+    return SendNudge(
         kind="quiet" if quiet else "one_sided",
         recipients=recipients,
         silent_members=silent,
@@ -565,7 +565,7 @@ def next_check_at(
     match decision:
         case WaitForWindow(next_at=at):
             return at
-        case Nudge() | Escalate():
+        case SendNudge() | Escalate():
             return now
         case NoAction(reason="away"):
             ends = [p.end for m in pair.members for p in m.away if p.covers(now)]

@@ -56,7 +56,7 @@ class RoundService:
         schedule: RoundSchedule,
         topics: TopicBank,
         changes: Changes,
-        program_zone: str = "UTC",
+        program_zone: str,
     ) -> None:
         self._store = store
         self._clock = clock

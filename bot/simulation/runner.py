@@ -41,7 +41,7 @@ from bot.posts.away import NoChangesButton
 from bot.posts.base import CaseTarget, SpaceTarget
 from bot.posts.cases import OpenCase
 from bot.posts.checkins import CheckinButton, CheckinPrompt
-from bot.posts.contact import Nudge as NudgePost
+from bot.posts.contact import Nudge
 from bot.posts.events import EventNote, EventReminder
 from bot.posts.outreach import UnmatchedNotice
 from bot.posts.topics import CohortThread, TopicPost
@@ -650,7 +650,7 @@ class Simulation:
         if isinstance(work, EventReminder):
             draft = self._require_port().message(receipt.message_id).draft
             self.summary.members_reminded += len(draft.mention_ids)
-        if isinstance(work, NudgePost):
+        if isinstance(work, Nudge):
             self.summary.nudges[work.tone] += 1
         if kind == "coordinator_alerted":
             self.summary.alerts[work.kind] += 1
@@ -699,7 +699,7 @@ class Simulation:
                 if any(isinstance(b, button) for b in draft.buttons)
             ]
             return f"{title} (with the {' and the '.join(asks)})" if asks else title
-        if isinstance(work, NudgePost):
+        if isinstance(work, Nudge):
             recipients = ", ".join(self._name(m) for m in work.recipients)
             return f"{work.tone} nudge to {recipients} after {work.days} days"
         if isinstance(work, EventReminder):

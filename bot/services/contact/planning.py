@@ -26,7 +26,7 @@ from bot.domain.calendar import post_instant
 from bot.domain.contact import (
     Decision,
     Escalate,
-    Nudge,
+    SendNudge,
     contact_resumed,
     decide,
     next_check_at,
@@ -35,8 +35,7 @@ from bot.domain.zones import zone as zone_named
 from bot.posts import CaseTarget, SpaceTarget
 from bot.posts.away import WelcomeBack
 from bot.posts.cases import on_case
-from bot.posts.contact import Escalation
-from bot.posts.contact import Nudge as NudgePost
+from bot.posts.contact import Escalation, Nudge
 from bot.services.agenda import Agenda
 from bot.services.changes import Change, Changes, MemberChanged, PartnershipChanged, RoundChanged
 from bot.services.contact._shared import RoundView, round_view
@@ -228,7 +227,7 @@ class ContactPlanner:
             if (pair.nudges_since_contact or pair.escalated) and contact_resumed(pair):
                 assert pair.last_nudge_at is not None
                 await activity.reset_nudges(pid, pair.last_nudge_at)
-        acting = [pid for pid, d in decisions.items() if isinstance(d, Nudge | Escalate)]
+        acting = [pid for pid, d in decisions.items() if isinstance(d, SendNudge | Escalate)]
         if not acting:
             return 0
         summaries = await activity.nudge_summaries(acting)
@@ -236,7 +235,7 @@ class ContactPlanner:
         posts: list[Scheduled] = []
         for pid in acting:
             decision, summary = decisions[pid], summaries.get(pid, NO_NUDGES)
-            if isinstance(decision, Nudge):
+            if isinstance(decision, SendNudge):
                 posts.append(_nudge(by_id[pid], decision, summary.total + 1, now))
             elif isinstance(decision, Escalate):
                 posts += _escalation(by_id[pid], decision, summary.escalations_total + 1, now)
@@ -281,8 +280,8 @@ def _first_free_morning(
     return due
 
 
-def _nudge(pair: LivePair, nudge: Nudge, number: int, now: datetime) -> Scheduled:
-    post = NudgePost(
+def _nudge(pair: LivePair, nudge: SendNudge, number: int, now: datetime) -> Scheduled:
+    post = Nudge(
         partnership_id=pair.id,
         target=SpaceTarget(channel_id=pair.channel_id),
         tone=nudge.kind,
