@@ -191,8 +191,16 @@ class Dispatcher:
                 done += 1
                 progressed = True
                 context.render.reads.forget(effects)
+            if not progressed and await self._reports_due():
+                continue  # every piece failed, and a failure's report is due now
             if not progressed or len(batch) < BATCH:
                 return done
+
+    async def _reports_due(self) -> bool:
+        """Whether anything is due now after a batch in which everything failed: only the
+        reports those failures queued can be (a failure is retried later, or never)."""
+        due = await self._store.outbox.next_due_at()
+        return due is not None and due <= self._clock.now()
 
     def context(self) -> ActionContext:
         """What a piece of work is performed with, with reads of its own."""
