@@ -10,7 +10,7 @@ press after a restart finds it again through its template, as discord.py's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import discord
@@ -108,12 +108,15 @@ def registered() -> dict[type[ButtonSpec], type[PersistentButton[Any]]]:
 
 
 def view_of(specs: tuple[ButtonSpec, ...]) -> discord.ui.View | None:
-    """The post's buttons as one row; stopped, so discord.py keeps no view per message
-    (presses are dispatched to the registered dynamic items)."""
-    if not specs:
-        return None
+    """The post's buttons as one row (None when it has none)."""
+    return button_row(item_for(spec) for spec in specs) if specs else None
+
+
+def button_row(items: Iterable[discord.ui.Item[Any]]) -> discord.ui.View:
+    """Dynamic buttons as one row; stopped, so discord.py keeps no view per message
+    (presses reach the registered dynamic items, after a restart too)."""
     view = discord.ui.View(timeout=None)
-    for spec in specs:
-        view.add_item(item_for(spec))
+    for item in items:
+        view.add_item(item)
     view.stop()
     return view

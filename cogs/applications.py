@@ -36,7 +36,7 @@ from bot.domain.places import (
 )
 from bot.posts._text import flag
 from bot.store.models import RoundState
-from bot.ui import FixedButton
+from bot.ui import FixedButton, button_row
 from cogs._apply_form import LABELS, AboutYouModal, Draft
 from cogs._shared import answer, coordinator_only, polite, program_of
 from cogs.privacy import NoticeFirst, notice_embed
@@ -132,7 +132,7 @@ class ApplyCommands(commands.GroupCog, group_name="apply"):
             if is_open
             else None,
             embed=application_embed(round_.name, existing, program.clock.now()),
-            view=_buttons(EditItem(), WithdrawItem()) if is_open else _buttons(WithdrawItem()),
+            view=button_row((EditItem(), WithdrawItem()) if is_open else (WithdrawItem(),)),
         )
 
     @app_commands.command(name="withdraw")
@@ -219,16 +219,6 @@ def application_embed(round_name: str, application: Application, now: datetime) 
     ):
         embed.add_field(name=name, value=value[:1024], inline=len(value) < 30)
     return embed
-
-
-def _buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A row of the dynamic buttons below; stopped, so discord.py keeps no view per
-    message (presses reach the registered items, after a restart too)."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
 
 
 class EditItem(FixedButton, fixed_id="iln:apply:edit"):

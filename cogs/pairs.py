@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.domain.wording import days_ago, plural
 from bot.services.contact import PairHealth, health_csv
 from bot.services.pairs import NOTE_LIMIT, REASON_LIMIT, Rematch, answer_words
+from bot.ui import button_row
 from cogs._shared import (
     answer,
     coordinator_autocomplete,
@@ -218,11 +219,10 @@ class PairCommands(commands.GroupCog, group_name="pair"):
                 "program's rules. `/pair add` can pair them by hand, with an override.",
             )
             return
-        view = discord.ui.View(timeout=None)
-        for proposal in found.proposals:
-            first = proposal.name.split()[0] if proposal.name.strip() else "them"
-            view.add_item(RematchItem(found.member_id, proposal.member_id, f"Pair with {first}"))
-        view.stop()
+        view = button_row(
+            RematchItem(found.member_id, proposal.member_id, _pair_with(proposal.name))
+            for proposal in found.proposals
+        )
         await interaction.followup.send(embed=rematch_embed(found), view=view, ephemeral=True)
 
     @app_commands.command(name="add")
@@ -269,6 +269,12 @@ class PairCommands(commands.GroupCog, group_name="pair"):
 
 
 DYNAMIC_ITEMS = (RematchItem,)
+
+
+def _pair_with(name: str) -> str:
+    """The label of a rematch proposal's button: "Pair with Lan"."""
+    words = name.split()
+    return f"Pair with {words[0] if words else 'them'}"
 
 
 async def setup(bot: ILNBot) -> None:

@@ -20,7 +20,7 @@ from bot.posts import limits
 from bot.posts._text import plural
 from bot.services.errors import UserFacingError
 from bot.services.privacy import Erasure
-from bot.ui import FixedButton
+from bot.ui import FixedButton, button_row
 from cogs._apply_form import FORM_TIMEOUT, AboutYouModal, Draft
 from cogs._shared import (
     answer,
@@ -109,7 +109,7 @@ class PrivacyCommands(commands.GroupCog, group_name="privacy"):
             "If you are in a partnership, it ends, and your partner is told kindly, "
             "without the reason. It cannot be undone; `/privacy export` gives you a copy "
             f"first. {YOURS}",
-            view=buttons(EraseItem(member, issued), KeepItem()),
+            view=button_row((EraseItem(member, issued), KeepItem())),
         )
 
     @app_commands.command(name="delete-for")
@@ -128,7 +128,7 @@ class PrivacyCommands(commands.GroupCog, group_name="privacy"):
             f"This erases everything the bot holds about <@{member_id}>: do it only when "
             "they asked. A partnership they are in ends, and their partner is told kindly. "
             "The audit log records that a member was erased, not who. It cannot be undone.",
-            view=buttons(EraseItem(member_id, issued, for_someone=True), KeepItem()),
+            view=button_row((EraseItem(member_id, issued, for_someone=True), KeepItem())),
         )
 
     @delete_for.autocomplete("member")
@@ -139,16 +139,6 @@ class PrivacyCommands(commands.GroupCog, group_name="privacy"):
             return []
         choices = await program_of(interaction).privacy.people_choices(current)
         return [app_commands.Choice(name=name, value=value) for name, value in choices]
-
-
-def buttons(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A row of the dynamic buttons below; stopped, so discord.py keeps no view per
-    message (presses reach the registered items, after a restart too)."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
 
 
 class EraseItem(
