@@ -98,6 +98,7 @@ class PrivacyCommands(commands.GroupCog, group_name="privacy"):
     @app_commands.command(name="delete")
     async def delete(self, interaction: discord.Interaction[Any]) -> None:
         """Erase everything the bot holds about you (you confirm first)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # check_known reads it all
         program = program_of(interaction)
         member = interaction.user.id
         await program.privacy.check_known(member)
@@ -119,6 +120,7 @@ class PrivacyCommands(commands.GroupCog, group_name="privacy"):
         self, interaction: discord.Interaction[Any], member: app_commands.Range[str, 1, 100]
     ) -> None:
         """Coordinators: erase a member's data at their request (you confirm first)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         program = program_of(interaction)
         member_id = await program.pairs.find_member(member)
         await program.privacy.check_known(member_id)
@@ -181,13 +183,17 @@ class EraseItem(
             raise UserFacingError(
                 f"This confirmation has expired; nothing was erased. Run `{again}` again."
             )
+        # An erasure reads every row that could name the person: answer Discord first, so
+        # a large database never makes the press miss its three seconds after the erasure
+        # was committed.
+        await interaction.response.defer()
         if self.for_someone:
             done = await program.privacy.erase(self.member_id, "coordinator", interaction.user.id)
             text = erased_for_text(done)
         else:
             done = await program.privacy.erase(self.member_id, "member", 0)
             text = erased_text(done)
-        await interaction.response.edit_message(content=text, view=None)
+        await interaction.edit_original_response(content=text, view=None)
         await program.run_due()
 
 

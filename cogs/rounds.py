@@ -55,10 +55,13 @@ class RoundCommands(commands.GroupCog, group_name="round"):
         opened = await program.rounds.open_applications(interaction.user.id)
         await program.run_due()
         closes = program.rounds.applications_close_at(opened)
+        if closes > program.clock.now():
+            close = f"The announcement says they close on {when(closes)}: close them then"
+        else:  # the announcement leaves out a closing date already past
+            close = "Their usual closing date has passed: close them when you are ready"
         await answer(
             interaction,
-            f"Applications for **{opened.name}** are open and announced. The announcement "
-            f"says they close on {when(closes)}: close them then with "
+            f"Applications for **{opened.name}** are open and announced. {close} with "
             "`/round close-applications`.",
         )
 

@@ -52,6 +52,12 @@ class FakePort:
         self.next_id += 1
         return self.next_id
 
+    async def find_sent(self, channel_id: int, draft: Draft, since: datetime) -> int | None:
+        return None  # nothing these tests send reaches Discord before a crash
+
+    async def find_sent_direct(self, user_id: int, draft: Draft, since: datetime) -> int | None:
+        return None
+
     async def free_channel_slots(self) -> int:
         return 400
 
@@ -629,6 +635,25 @@ async def test_after_downtime_asks_are_planned_late_but_only_the_latest_is_poste
     assert len(asks) == 1  # the first one is superseded, so it is skipped, not sent twice
     item = await w.store.outbox.get(f"p{pid}:availability:1")
     assert item is not None and item.sent_at is not None and item.message_id is None
+
+
+async def test_an_ask_tried_before_a_crash_renders_as_it_did_then(
+    world: tuple[World, int],
+) -> None:
+    """Its first try may have reached Discord: rendered as of that try (not skipped as
+    superseded by the later ask due meanwhile), it is what the look before resending finds."""
+    w, pid = world
+    w.clock.set(at(3, 23))
+    await w.program.calendar.plan(w.clock.now())
+    tried = await w.store.outbox.claim_due(w.clock.now())  # the bot died sending these
+    assert f"p{pid}:availability:1" in [item.key for item in tried]
+    await w.write(ANA, at(20, 10), 1)
+    await w.write(BO, at(20, 10), 2)
+    await w.run(at(22, 12))
+    asks = [post for _, _, post in w.port.sent if post.buttons]
+    assert len(asks) == 2  # the first as first tried (the fake Discord never got it), then 2
+    item = await w.store.outbox.get(f"p{pid}:availability:1")
+    assert item is not None and item.message_id is not None
 
 
 def test_the_health_csv_is_safe_to_open_in_a_spreadsheet() -> None:

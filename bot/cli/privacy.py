@@ -47,8 +47,9 @@ def register(
         help="erase everything the bot holds about a person",
         description=(
             "Erase everything the bot holds about a person (what /privacy delete does): "
-            "without --yes, only say what would be erased. Notices to a partner wait in "
-            "the outbox until the bot runs."
+            "without --yes, only say what would be erased. Stop the bot first: a running "
+            "bot keeps its plans for the partnership in memory until it restarts. Notices "
+            "to a partner wait in the outbox until the bot runs again."
         ),
     )
     delete.add_argument("discord_id", type=int, metavar="DISCORD_ID")

@@ -109,5 +109,5 @@ async def superseded(
 ) -> bool:
     """Whether a later ask of the same series is already due: after downtime only the
     latest one goes out, so a pair is not asked the same question twice in a row."""
-    latest = context.schedule.latest(partnership.id, series, context.clock.now())
+    latest = context.schedule.latest(partnership.id, series, context.as_of())
     return latest is not None and latest > sequence

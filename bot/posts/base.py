@@ -123,7 +123,7 @@ class Schedule(Protocol):
 @dataclass(frozen=True)
 class RenderContext:
     """What rendering reads: the store at send time, the texts, the program's settings and
-    the planner's calendar."""
+    the planner's calendar. ``first_tried`` is when the post was first tried."""
 
     store: Store
     clock: Clock
@@ -133,6 +133,13 @@ class RenderContext:
     zones: MemberZones
     schedule: Schedule
     reads: Reads
+    first_tried: datetime | None = None
+
+    def as_of(self) -> datetime:
+        """The moment what a post says depends on: its first try. A retry after a crash
+        then renders the text it may already have posted, so the look before resending
+        recognises it (see ``Dispatcher.deliver``)."""
+        return self.first_tried or self.clock.now()
 
 
 class Spaces(Protocol):

@@ -40,7 +40,7 @@ class ApplicationsOpen(Post):
             round_length=length,
             starts_on=format_local_date(round_.starts_on),
             close_hint=(
-                f"Applications close on {when(closes)}." if closes > context.clock.now() else ""
+                f"Applications close on {when(closes)}." if closes > context.as_of() else ""
             ),
         )
         return Draft(content=text.rstrip(), mention_role_ids=(role_id,))

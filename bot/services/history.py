@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from bot.domain.privacy import kept_apart
 from bot.services.errors import UserFacingError
 from bot.store import Store
 from bot.store.privacy import PrivacyKeyMissing
+
+log = logging.getLogger(__name__)
 
 
 async def past_partners(store: Store, member_ids: Iterable[int]) -> set[frozenset[int]]:
@@ -22,6 +25,10 @@ async def past_partners(store: Store, member_ids: Iterable[int]) -> set[frozense
     try:
         key = await store.privacy.key()
     except PrivacyKeyMissing as missing:
-        raise UserFacingError(f"Cannot match anyone: {missing}.") from None
+        log.error("cannot match: %s", missing)
+        raise UserFacingError(
+            "Cannot match anyone: the privacy key beside the database is missing (the bot's "
+            "log says where it should be). Restore it from the backup it was copied to."
+        ) from None
     assert key is not None
     return past | kept_apart(key, member_ids, tokens)

@@ -220,7 +220,11 @@ class Dispatcher:
         recorded."""
         work = load(item.kind, item.target, item.payload)
         if item.tried_at is not None:  # this try may not be the first: look before sending
-            context = replace(context, deliver=partial(self.deliver, tried_at=item.tried_at))
+            context = replace(
+                context,
+                render=replace(context.render, first_tried=item.tried_at),
+                deliver=partial(self.deliver, tried_at=item.tried_at),
+            )
         try:
             receipt = await work.perform(context, nonce_for(item.key))
         except DiscordError as error:

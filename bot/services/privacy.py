@@ -35,6 +35,7 @@ from bot.store.models import LIVE_STATES, member_subject, utc_text
 from bot.store.privacy import PrivacyKeyMissing
 
 log = logging.getLogger(__name__)
+NO_ACTOR = 0  # the audit log's actor when no coordinator acted (the person, the CLI)
 
 Requester = Literal["member", "coordinator", "command line"]
 ABOUT = (
@@ -171,7 +172,8 @@ class PrivacyService:
         )
         effects += [
             Audit(
-                actor_id,
+                # A coordinator erasing themselves is not named by the record of it.
+                NO_ACTOR if actor_id == member_id else actor_id,
                 "privacy.erase",
                 {"reference": reference, "asked_by": requester, "partnerships_ended": len(live)},
             ),

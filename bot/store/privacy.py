@@ -330,7 +330,7 @@ class PrivacyRepository:
             )
             renamed = await _rename(tx, pids)
             counts = {"redacted": await _redact(tx, member_id, names, renamed, pids)}
-            counts["outbox"] = await _forget_work(tx, member_id)
+            counts["outbox"] = await _forget_work(tx, member_id, names, renamed)
             counts["match_proposals"] = await _drop_from_proposals(tx, member_id, names)
             stand_in = -1 - secrets.randbelow(2**62)
             counts.update(await _erase_rows(tx, columns, member_id, stand_in))
@@ -448,10 +448,14 @@ def _redacted(redaction: Redaction, column: str, text: str) -> str:
     return text if value == decoded else to_json(value)
 
 
-async def _forget_work(tx: aiosqlite.Connection, member_id: int) -> int:
-    """Work in the outbox that names the person (a message to them, about them, keyed by
-    them), done or not: nothing is to reach them any more, and no planner queues it again
-    (they are in no partnership)."""
+async def _forget_work(
+    tx: aiosqlite.Connection, member_id: int, names: Sequence[str], renamed: dict[str, str]
+) -> int:
+    """Work in the outbox that names the person by id (a message to them, about them, keyed
+    by them), done or not, goes: nothing is to reach them any more, and no planner queues it
+    again (they are in no partnership). Work that names them otherwise (a digest that
+    listed their pair, by its old name or theirs) stays, without the name: its key must
+    stay taken, or it would be queued and sent again. Rows deleted or changed."""
     number = _number(member_id)
     rows = await _all(
         tx,
@@ -461,7 +465,16 @@ async def _forget_work(tx: aiosqlite.Connection, member_id: int) -> int:
     )
     keys = [key for key, text in rows if number.search(text)]
     await tx.executemany("DELETE FROM outbox WHERE key = ?", [(key,) for key in keys])
-    return len(keys)
+    redaction = Redaction(member_id, tuple(names[:1]), renamed)
+    needles = [needle for needle in (*names[:1], *renamed) if needle]
+    changed = 0
+    for key, payload in await _all(tx, "SELECT key, payload FROM outbox"):
+        if any(needle in payload for needle in needles):
+            kept = to_json(redaction.value(json.loads(payload)))
+            if kept != payload:
+                await tx.execute("UPDATE outbox SET payload = ? WHERE key = ?", (kept, key))
+                changed += 1
+    return len(keys) + changed
 
 
 async def _drop_from_proposals(

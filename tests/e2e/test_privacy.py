@@ -25,10 +25,14 @@ async def slash(iln: Iln, who: Any, command: str, **options: Any) -> Any:
 
 
 async def press(iln: Iln, who: Any, message: Any, label: str) -> Any:
-    """Press a button; the message as it reads afterwards."""
+    """Press a button; the message as it reads once the bot has answered (an erasure is
+    acknowledged first and the message edited when it is done)."""
+    before = message.content
     clicked = await iln.driver.click_button(who, message, button_id(message, label))
     await clicked.response(timeout=5)
-    return iln.emulator.world.find_message(message.id)
+    world = iln.emulator.world
+    await iln.driver.wait_for(lambda: world.find_message(message.id).content != before, 5)
+    return world.find_message(message.id)
 
 
 async def running_round(iln: Iln) -> tuple[Any, dict[str, Any]]:
