@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.store import Store
+from bot.store.reports import DatabaseNotReady, open_read_only
+
 EXIT_BAD_INPUT = 2
 
 
@@ -30,3 +33,12 @@ def report(lines: list[str]) -> int:
     """Print a problem's lines for the user; the exit status for bad input."""
     print("\n".join(lines), file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+async def read_only_store(path: Path) -> Store:
+    """The database at ``path``, opened read-only for an offline command (a backup will
+    do); a file that is not a ready database is an :class:`InputProblem`."""
+    try:
+        return Store(await open_read_only(path))
+    except DatabaseNotReady as error:
+        raise InputProblem([f"error: {error}"]) from None

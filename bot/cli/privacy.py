@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli.inputs import InputProblem, report
+from bot.cli.inputs import InputProblem, read_only_store, report
 from bot.cli.offline import offline_program
 from bot.config import Config
 from bot.domain.privacy import PrivacyRules
@@ -17,7 +17,6 @@ from bot.posts._text import plural
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PersonalData, RetentionPlanner, personal_data
 from bot.store import Store
-from bot.store.reports import DatabaseNotReady, open_read_only
 
 CLI_ACTOR = 0  # the audit log's actor for changes made from the command line
 
@@ -99,11 +98,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 async def _read(path: Path, rules: PrivacyRules, member_id: int) -> PersonalData:
-    try:
-        db = await open_read_only(path)
-    except DatabaseNotReady as error:
-        raise InputProblem([f"error: {error}"]) from None
-    store = Store(db)
+    store = await read_only_store(path)
     try:
         return await personal_data(store, rules, member_id, datetime.now(UTC))
     except UserFacingError as error:

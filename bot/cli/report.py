@@ -7,11 +7,9 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.cli.inputs import InputProblem, report
+from bot.cli.inputs import InputProblem, read_only_store, report
 from bot.config import Config
 from bot.services.reports import write_report
-from bot.store import Store
-from bot.store.reports import DatabaseNotReady, open_read_only
 
 EXIT_OK = 0
 
@@ -73,11 +71,7 @@ async def write_round(
     """The report of the round called ``round_name`` in the database file at ``path``,
     written to ``out_dir``: what `iln-bot report` and `iln-bot simulate --report` write.
     Raises :class:`InputProblem` for a file, round or folder to fix."""
-    try:
-        db = await open_read_only(path)
-    except DatabaseNotReady as error:
-        raise InputProblem([f"error: {error}"]) from None
-    store = Store(db)
+    store = await read_only_store(path)
     try:
         round_ = await store.rounds.by_name(round_name)
         if round_ is None:
