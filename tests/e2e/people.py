@@ -96,9 +96,9 @@ def crowd(count: int) -> tuple[Person, ...]:
     )
 
 
-async def confirmed_round(iln: Iln, people: tuple[Person, ...]) -> tuple[Any, dict[str, Any]]:
-    """A round whose partnerships are confirmed but not started, set up through services
-    (the commands themselves are exercised in test_round.py)."""
+async def proposed_round(iln: Iln, people: tuple[Person, ...]) -> dict[str, Any]:
+    """``people`` on the server and applied to round 2027A, whose proposal is made but not
+    confirmed, set up through services (the commands are exercised in test_round.py)."""
     from datetime import date
 
     members = await join(iln, people)
@@ -108,5 +108,11 @@ async def confirmed_round(iln: Iln, people: tuple[Person, ...]) -> tuple[Any, di
     await program.matching.import_csv(applications_csv(people, members).decode(), 0)
     await program.rounds.close_applications(0)
     await program.matching.run(0)
-    await program.matching.confirm(0)
+    return members
+
+
+async def confirmed_round(iln: Iln, people: tuple[Person, ...]) -> tuple[Any, dict[str, Any]]:
+    """A round whose partnerships are confirmed but not started."""
+    members = await proposed_round(iln, people)
+    await iln.program.matching.confirm(0)
     return await iln.coordinator(), members

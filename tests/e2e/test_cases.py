@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.e2e.harness import Iln
-from tests.e2e.people import FOUR, Person, applications_csv, join
+from tests.e2e.people import FOUR, Person, applications_csv, join, proposed_round
 
 # Eve is the odd one out: she wants what Ada wants (Bo), but Ada and Bo share interests and
 # every working hour, so the matcher pairs them and leaves Eve without a partner.
@@ -59,13 +59,8 @@ def button(message: Any, label: str) -> str:
 
 async def matched_round(iln: Iln, people: tuple[Person, ...] = FIVE) -> tuple[Any, dict[str, Any]]:
     """A round matched and confirmed through the services, with what confirm queued done."""
-    members = await join(iln, people)
+    members = await proposed_round(iln, people)
     program = iln.program
-    await program.rounds.create("2027A", date(2027, 3, 1), None, 0)
-    await program.rounds.open_applications(0)
-    await program.matching.import_csv(applications_csv(people, members).decode(), 0)
-    await program.rounds.close_applications(0)
-    await program.matching.run(0)
     await program.matching.confirm(0)
     await iln.run_due()
     return await iln.coordinator(), members
@@ -242,13 +237,7 @@ async def test_unmatched_applicants_are_told_once_across_restarts(
     iln = await make_iln()
     await iln.start()
     driver = iln.driver
-    members = await join(iln, FIVE)
-    program = iln.program
-    await program.rounds.create("2027A", date(2027, 3, 1), None, 0)
-    await program.rounds.open_applications(0)
-    await program.matching.import_csv(applications_csv(FIVE, members).decode(), 0)
-    await program.rounds.close_applications(0)
-    await program.matching.run(0)
+    members = await proposed_round(iln, FIVE)
     cora = await iln.coordinator()
     confirmed = await reply(iln, cora, "match confirm", coordinators(iln))
     assert "told privately" in confirmed.content
@@ -584,13 +573,8 @@ async def test_a_repeated_not_working_answer_reopens_the_one_case(iln: Iln) -> N
 async def test_an_applicant_who_cannot_be_told_becomes_a_case(iln: Iln) -> None:
     """Eve left the server before matching: neither a DM nor a thread can reach her."""
     driver = iln.driver
-    members = await join(iln, FIVE)
+    members = await proposed_round(iln, FIVE)
     program = iln.program
-    await program.rounds.create("2027A", date(2027, 3, 1), None, 0)
-    await program.rounds.open_applications(0)
-    await program.matching.import_csv(applications_csv(FIVE, members).decode(), 0)
-    await program.rounds.close_applications(0)
-    await program.matching.run(0)
     await driver.remove_member(members["Eve"])
     await program.matching.confirm(0)
     await iln.run_due()
