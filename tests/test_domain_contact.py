@@ -446,19 +446,22 @@ def test_risk_label_thresholds(score: float, label: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("contacts", "started", "expected"),
+    ("days", "started", "expected"),
     [
-        ([], ago(28), 0.0),
-        ([ago(1), ago(8), ago(15), ago(22)], ago(28), 2.0),
-        ([ago(1)], ago(1), 1.0),  # first fortnight: not divided by a tiny elapsed time
-        ([ago(1), ago(2), ago(50), NOW + timedelta(hours=1)], ago(42), 2 / 3),
-        ([NOW], ago(14), 1.0),
+        (0, ago(28), 0.0),
+        (4, ago(28), 2.0),
+        (1, ago(1), 1.0),  # first fortnight: not divided by a tiny elapsed time
+        (2, ago(42), 2 / 3),
+        (1, ago(14), 1.0),
     ],
 )
-def test_contacts_per_fortnight(
-    contacts: list[datetime], started: datetime, expected: float
-) -> None:
-    assert contacts_per_fortnight(contacts, started, NOW) == pytest.approx(expected)
+def test_contacts_per_fortnight(days: int, started: datetime, expected: float) -> None:
+    assert contacts_per_fortnight(days, started, NOW) == pytest.approx(expected)
+
+
+def test_contacts_per_fortnight_refuses_a_negative_count() -> None:
+    with pytest.raises(ValueError, match="contact_days"):
+        contacts_per_fortnight(-1, ago(14), NOW)
 
 
 # ---------------------------------------------------------------- properties

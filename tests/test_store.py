@@ -156,6 +156,13 @@ async def test_partnerships_contact_and_activity_round_trip(store: Store) -> Non
     assert await store.activity.last_message_id(pid) == 1002
     last = await store.activity.last_contacts([pid])
     assert last[(pid, 2)] == NOW + timedelta(days=1)
+    # Two messages on one day and a call the next are two days in touch; from a later start,
+    # or up to an earlier end, one.
+    day = NOW + timedelta(days=1)
+    assert await store.activity.contact_day_counts({pid: NOW}, day) == {pid: 2}
+    assert await store.activity.contact_day_counts({pid: day}, day) == {pid: 1}
+    assert await store.activity.contact_day_counts({pid: NOW}, NOW) == {pid: 1}
+    assert await store.activity.contact_day_counts({pid: day + timedelta(seconds=1)}, day) == {}
 
     away = await store.activity.add_away(1, NOW, NOW + timedelta(days=5), "holiday", NOW)
     assert await store.activity.away_periods([1], NOW) == [away]
@@ -175,6 +182,9 @@ async def test_partnerships_contact_and_activity_round_trip(store: Store) -> Non
         later,
     )
     assert (second.participant_id, second.asked_at) == (2, later)
+    assert await store.activity.ratings_since([pid], NOW) == {"great": 1, "ok": 1}
+    assert await store.activity.ratings_since([pid], later + timedelta(seconds=1)) == {}
+    assert await store.activity.ratings_since([pid + 1], NOW) == {}
 
     await store.activity.save_feedback(pid, 2, 5, None, NOW)
     assert [f.rating for f in await store.activity.feedback(pid)] == [5]

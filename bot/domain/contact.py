@@ -526,25 +526,20 @@ def risk_label(score: float) -> RiskLabel:
     return "at risk"
 
 
-def contacts_per_fortnight(
-    contact_times: Iterable[datetime], started_at: datetime, now: datetime
-) -> float:
-    """Average contacts per 14 days since the partnership started.
+def contacts_per_fortnight(contact_days: int, started_at: datetime, now: datetime) -> float:
+    """Average days in touch per 14 days since the partnership started, from the number of
+    days with contact (a chat of thirty messages in one evening is one contact).
 
-    Only contacts in ``[started_at, now]`` count. The elapsed time is floored at 14 days so a
-    pair in its first fortnight is not divided by a tiny number (one message on day 1 is
-    1.0, not 14.0).
+    The elapsed time is floored at 14 days so a pair in its first fortnight is not divided
+    by a tiny number (one day in touch on day 1 is 1.0, not 14.0).
     """
     _require_aware(started_at, "started_at")
     _require_aware(now, "now")
-    count = 0
-    for at in contact_times:
-        _require_aware(at, "contact time")
-        if started_at <= at <= now:
-            count += 1
+    if contact_days < 0:
+        raise ValueError("contact_days must be >= 0")
     fortnight = timedelta(days=14)
     elapsed = max(now - started_at, fortnight)
-    return count / (elapsed / fortnight)
+    return contact_days / (elapsed / fortnight)
 
 
 # ------------------------------------------------------------------------ next check

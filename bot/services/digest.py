@@ -3,8 +3,8 @@
 It falls due at the configured weekday and hour in the program's time zone. A digest the
 bot missed while it was down goes out late, once, if it is less than a day late;
 otherwise the next one is planned. Nothing is sent when there is nothing to say (no round
-running and no case open or handled that week); while that is so the planner asks for no
-wake-up of its own (the waker's regular tick still looks), so an idle program sleeps.
+running and no case open or handled that week); the planner still wakes the bot at each
+slot to see, which costs an idle program one look a week (the retention purge looks daily).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from bot.store.models import RoundState
 log = logging.getLogger(__name__)
 
 LATE_ALLOWANCE = timedelta(days=1)
-# Whether there is anything to report is looked at this often, not on every wake-up.
-ACTIVITY_CHECK = timedelta(hours=1)
 WEEK = timedelta(days=7)
 
 
@@ -42,8 +40,6 @@ class DigestPlanner:
         self._health = health
         self._agenda: Agenda[str, datetime] = Agenda()
         self._loaded = False
-        self._active = True  # a round runs or a case is open, as of the last look
-        self._looked_at: datetime | None = None
 
     def slot_after(self, moment: datetime) -> datetime:
         """The first digest instant strictly after ``moment``."""
@@ -61,7 +57,7 @@ class DigestPlanner:
             return None
         if not self._loaded:
             return self._clock.now()
-        return self._agenda.next_at() if self._active else None
+        return self._agenda.next_at()
 
     async def plan(self, now: datetime) -> int:
         """Queue the digest when it is due; returns how many were queued (0 or 1)."""
@@ -71,12 +67,6 @@ class DigestPlanner:
             self._loaded = True
             first = self.slot_after(now - LATE_ALLOWANCE)
             self._agenda.replace("digest", [(first, first)])
-        if self._looked_at is None or now - self._looked_at >= ACTIVITY_CHECK:
-            self._looked_at = now
-            self._active = bool(
-                await self._store.rounds.in_states([RoundState.RUNNING])
-                or await self._store.cases.listed("open", 0)
-            )
         queued = 0
         for _, slot in self._agenda.pop_due(now):
             # Digests missed by more than a day (the bot was down, or asleep while idle)
@@ -121,10 +111,7 @@ class DigestPlanner:
                     last = "no contact yet" if days is None else f"last contact {days_ago(days)}"
                     quiet.append(f"{row.name}: {last} ({row.label})")
             ids = [row.partnership_id for row in rows]
-            for checkins in (await self._store.activity.checkins_for(ids)).values():
-                for answer in checkins:
-                    if answer.rating and answer.answered_at and answer.answered_at >= since:
-                        answers[answer.rating] = answers.get(answer.rating, 0) + 1
+            answers = await self._store.activity.ratings_since(ids, since)
         digest = WeeklyDigest(
             week_of=slot.astimezone(self._zone).date(),
             open_cases=tuple(case_lines),

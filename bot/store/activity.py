@@ -4,7 +4,7 @@ and end-of-round feedback."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -147,6 +147,22 @@ class ActivityRepository:
         for row in rows:
             days[row["partnership_id"]].append(datetime.fromisoformat(row["first"]))
         return days
+
+    async def contact_day_counts(
+        self, starts: Mapping[int, datetime], until: datetime
+    ) -> dict[int, int]:
+        """How many UTC days each pair was in touch from its start (``starts``, by pair) up
+        to ``until``; pairs never in touch are left out. The count of :meth:`contact_days`,
+        without reading every day."""
+        rows = await self._db.fetch_all(
+            "SELECT c.partnership_id, COUNT(DISTINCT substr(c.at, 1, 10))"
+            " FROM json_each(?) AS pair JOIN contact_events AS c"
+            " ON c.partnership_id = json_extract(pair.value, '$[0]')"
+            " AND c.at >= json_extract(pair.value, '$[1]') AND c.at <= ?"
+            " GROUP BY c.partnership_id",
+            (to_json([[pid, utc_text(at)] for pid, at in starts.items()]), utc_text(until)),
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     async def last_message_ids(self, partnership_ids: Sequence[int]) -> dict[int, int]:
         """The newest recorded message id per pair (pairs without messages are left out)."""
@@ -296,6 +312,18 @@ class ActivityRepository:
         for row in rows:
             found[row["partnership_id"]].append(to_model(CheckIn, row))
         return found
+
+    async def ratings_since(
+        self, partnership_ids: Sequence[int], since: datetime
+    ) -> dict[str, int]:
+        """How many check-in answers of each rating these pairs gave at or after ``since``."""
+        rows = await self._db.fetch_all(
+            "SELECT rating, COUNT(*) FROM checkins"
+            " WHERE partnership_id IN (SELECT value FROM json_each(?))"
+            " AND rating IS NOT NULL AND answered_at >= ? GROUP BY rating ORDER BY rating",
+            (id_list(partnership_ids), utc_text(since)),
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     async def set_checkin_dm(self, participant_id: int, on: bool, now: datetime) -> bool:
         """Record a member's own choice about check-in DMs; False when they are unknown."""

@@ -102,7 +102,9 @@ class HealthReport:
             self._store, self._zones, chosen, [live_pair(p, people) for p in partnerships]
         )
         ids = [p.id for p in partnerships]
-        days = await self._store.activity.contact_days(ids, now)
+        days = await self._store.activity.contact_day_counts(
+            {p.id: started_at(chosen, p) for p in partnerships}, now
+        )
         checkins = await self._store.activity.checkins_for(ids)
         summaries = await self._store.activity.nudge_summaries(ids)
         rows = []
@@ -132,7 +134,7 @@ class HealthReport:
                     last_contact=last,
                     days_since_contact=(now - last).days if last else None,
                     contacts_per_fortnight=round(
-                        contacts_per_fortnight(days.get(p.id, []), started_at(chosen, p), now), 2
+                        contacts_per_fortnight(days.get(p.id, 0), started_at(chosen, p), now), 2
                     ),
                     nudges=0 if resumed else summary.since_reset,
                     escalated=summary.escalated and not resumed,
