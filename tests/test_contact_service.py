@@ -276,6 +276,42 @@ async def test_quiet_pair_is_nudged_on_day_14_not_day_13(world: tuple[World, int
     assert row.kind == "quiet" and row.at == at(14, 10)
 
 
+async def test_a_pair_that_keeps_talking_is_looked_at_only_when_someone_can_turn_silent(
+    world: tuple[World, int],
+) -> None:
+    w, pid = world
+    planner = w.program.contact_planner
+    await w.write(ANA, at(0, 10), 1)
+    await w.write(BO, at(0, 10), 2)
+    await w.run(at(0, 11))
+    assert planner.next_due() == at(14, 10)
+    await w.write(ANA, at(5, 10), 3)  # Bo's silence began first: still day 14
+    assert planner.next_due() == at(14, 10)
+    await w.write(BO, at(6, 10), 4)  # now Ana's, on day 5
+    assert planner.next_due() == at(19, 10)
+    w.clock.set(at(6, 12))
+    await w.contact_log.log_contact(BO, "video")  # a call counts for both
+    assert planner.next_due() == at(20, 12)
+    await w.run(at(20, 11, 59))
+    assert await w.keys_of("nudge") == []
+    await w.run(at(20, 12))
+    assert await w.keys_of("nudge") == [f"p{pid}:nudge:1"]
+
+
+async def test_contact_heard_before_a_due_look_is_still_looked_at_when_due(
+    world: tuple[World, int],
+) -> None:
+    w, pid = world
+    await w.write(ANA, at(0, 10), 1)
+    await w.write(BO, at(0, 10), 2)
+    await w.run(at(0, 11))
+    await w.write(ANA, at(14, 11), 3)  # the look on day 14 at 10:00 has not run yet
+    assert w.program.contact_planner.next_due() == at(14, 10)  # Bo is silent all the same
+    await w.run()
+    [row] = await w.store.activity.nudges(pid)
+    assert row.kind == "one_sided"
+
+
 async def test_one_sided_nudge_mentions_only_the_silent_partner(
     world: tuple[World, int],
 ) -> None:

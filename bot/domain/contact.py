@@ -89,6 +89,8 @@ __all__ = [
     "next_common_window",
     "risk_label",
     "risk_score",
+    "silence_starts",
+    "silent_from",
 ]
 
 _DAY = timedelta(days=1)
@@ -254,7 +256,9 @@ def _pause_end(pair: PairActivity, now: datetime) -> datetime | None:
     return max(ends, default=None)
 
 
-def _silence_starts(pair: PairActivity, now: datetime) -> dict[int, datetime]:
+def silence_starts(pair: PairActivity, now: datetime) -> dict[int, datetime]:
+    """When each member's silence began, as of ``now``: their last contact, but never before
+    the partnership started nor before the latest time away that has ended."""
     pause = _pause_end(pair, now)
     starts: dict[int, datetime] = {}
     for member in pair.members:
@@ -428,7 +432,7 @@ def decide(
         return NoAction("away")
 
     quiet_after = timedelta(days=rules.quiet_after_days)
-    starts = _silence_starts(pair, now)
+    starts = silence_starts(pair, now)
     silent = tuple(m.member_id for m in pair.members if now - starts[m.member_id] >= quiet_after)
     if not silent:
         return NoAction("in_touch")
@@ -502,7 +506,7 @@ def risk_score(
     if not_working_checkins < 0:
         raise ValueError("not_working_checkins must be >= 0")
     at = _effective_now(pair, now)
-    starts = _silence_starts(pair, at)
+    starts = silence_starts(pair, at)
     longest = max(max(at - s, timedelta(0)) for s in starts.values())
     silence = min(1.0, longest / timedelta(days=2 * rules.quiet_after_days))
     resumed = contact_resumed(pair)
@@ -545,6 +549,13 @@ def contacts_per_fortnight(contact_days: int, started_at: datetime, now: datetim
 # ------------------------------------------------------------------------ next check
 
 
+def silent_from(starts: Mapping[int, datetime], rules: NudgeRules | None = None) -> datetime:
+    """When the first member of a pair in touch turns silent, given when each member's
+    silence began (:func:`silence_starts`, moved on by any contact since)."""
+    rules = rules or NudgeRules()
+    return min(starts.values()) + timedelta(days=rules.quiet_after_days)
+
+
 def next_check_at(
     pair: PairActivity, decision: Decision, now: datetime, rules: NudgeRules | None = None
 ) -> datetime | None:
@@ -566,8 +577,7 @@ def next_check_at(
             ends = [p.end for m in pair.members for p in m.away if p.covers(now)]
             return min(ends, default=now)
         case NoAction(reason="in_touch"):
-            starts = _silence_starts(pair, now)
-            return min(starts.values()) + timedelta(days=rules.quiet_after_days)
+            return silent_from(silence_starts(pair, now), rules)
         case NoAction(reason="nudge_gap"):
             assert pair.last_nudge_at is not None
             return pair.last_nudge_at + timedelta(days=rules.nudge_min_gap_days)

@@ -5,7 +5,10 @@ Each live pair is looked at when the contact rules say its answer could change
 (:func:`bot.domain.contact.next_check_at`), when something about it changed (a space
 opened, time away recorded or cancelled, the round started or ended), or, for a pair whose
 nudges were escalated, when its partners write again. Between those instants a run does
-nothing for it.
+nothing for it. A pair in touch that is heard from again is not looked at when its quietest
+member would have turned silent but when, with that contact, someone first can: before
+then no rule can fire (time away only moves silence later), so pairs that keep talking
+never wake the bot.
 
 Nudges and welcome-backs keep to the pair's calendar (:meth:`QuietWindows.quiet_windows`):
 never on a day that already has one of its dated posts, nor in its last week.
@@ -26,10 +29,13 @@ from bot.domain.calendar import post_instant
 from bot.domain.contact import (
     Decision,
     Escalate,
+    NoAction,
     SendNudge,
     contact_resumed,
     decide,
     next_check_at,
+    silence_starts,
+    silent_from,
 )
 from bot.domain.zones import zone as zone_named
 from bot.posts import CaseTarget, SpaceTarget
@@ -39,7 +45,7 @@ from bot.posts.contact import Escalation, Nudge
 from bot.services.agenda import Agenda
 from bot.services.changes import Change, Changes, MemberChanged, PartnershipChanged, RoundChanged
 from bot.services.contact._shared import RoundView, round_view
-from bot.services.contact.recording import ContactLog
+from bot.services.contact.recording import ContactHeard, ContactLog
 from bot.services.zones import MemberZones
 from bot.store import Scheduled, Store
 from bot.store.activity import NO_NUDGES, LivePair
@@ -80,6 +86,9 @@ class ContactPlanner:
         self._checks: Agenda[int, None] = Agenda()
         self._welcomes: Agenda[int, Scheduled] = Agenda()
         self._dormant: set[int] = set()  # escalated: waiting for contact
+        # In touch at their last look: when each member's silence began, moved on by what
+        # has been heard since.
+        self._in_touch: dict[int, dict[int, datetime]] = {}
         self._round_of: dict[int, int] = {}  # partnership -> round (never changes)
         self._rounds: dict[int, Round | None] = {}
         self._loaded = False
@@ -98,11 +107,21 @@ class ContactPlanner:
             case RoundChanged(round_id=round_id):
                 self._stale_rounds.add(round_id)
 
-    def _heard(self, partnership_id: int) -> None:
-        """A partner wrote: only an escalated pair, which waits for exactly that, is woken."""
-        if partnership_id in self._dormant:
-            self._dormant.discard(partnership_id)
-            self._checks.replace(partnership_id, [(self._clock.now(), None)])
+    def _heard(self, heard: ContactHeard) -> None:
+        """Partners were in touch: an escalated pair, which waits for exactly that, is woken;
+        a pair in touch is looked at later, when someone can first turn silent now."""
+        pid = heard.partnership_id
+        if pid in self._dormant:
+            self._dormant.discard(pid)
+            self._checks.replace(pid, [(self._clock.now(), None)])
+            return
+        starts = self._in_touch.get(pid)
+        if starts is None:
+            return
+        for member in starts if heard.member_id is None else (heard.member_id,):
+            if member in starts:
+                starts[member] = max(starts[member], heard.at)
+        self._checks.replace(pid, [(silent_from(starts, self._config.nudges), None)])
 
     async def plan(self, now: datetime) -> int:
         """Act on every pair that is due; returns how many posts were queued."""
@@ -144,6 +163,7 @@ class ContactPlanner:
         self._stale_rounds.clear()
         for pid in pairs:
             self._dormant.discard(pid)
+            self._in_touch.pop(pid, None)
             self._checks.replace(pid, [(now, None)])
 
     async def _evaluate(self, pids: list[int], now: datetime) -> int:
@@ -200,6 +220,7 @@ class ContactPlanner:
         self._checks.forget(pid)
         self._welcomes.forget(pid)
         self._dormant.discard(pid)
+        self._in_touch.pop(pid, None)
 
     def _decide(self, view: RoundView, now: datetime) -> dict[int, Decision]:
         rules = self._config.nudges
@@ -210,7 +231,12 @@ class ContactPlanner:
 
     def _schedule(self, view: RoundView, decisions: dict[int, Decision], now: datetime) -> None:
         for pid, decision in decisions.items():
-            at = next_check_at(view.pairs[pid], decision, now, self._config.nudges)
+            pair = view.pairs[pid]
+            at = next_check_at(pair, decision, now, self._config.nudges)
+            if decision == NoAction("in_touch"):
+                self._in_touch[pid] = silence_starts(pair, now)
+            else:
+                self._in_touch.pop(pid, None)
             if at is None:
                 self._dormant.add(pid)
                 self._checks.forget(pid)

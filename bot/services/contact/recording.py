@@ -32,7 +32,19 @@ FLUSH_ATTEMPTS = 3
 UNKNOWN_CHANNEL_TTL_S = 60.0
 
 MessageEvent = tuple[int, int, int, datetime]  # partnership, author, message id, when
-ContactListener = Callable[[int], None]  # the partnership that had contact
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHeard:
+    """Partners were in touch: ``member_id`` wrote at ``at`` (None: contact logged for the
+    whole pair)."""
+
+    partnership_id: int
+    member_id: int | None
+    at: datetime
+
+
+ContactListener = Callable[[ContactHeard], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +114,7 @@ class ContactLog:
         self._remember(active, replace=True)
 
     def on_contact(self, listener: ContactListener) -> None:
-        """Call ``listener(partnership_id)`` whenever partners are heard from."""
+        """Call ``listener`` whenever partners are heard from."""
         self._listeners.append(listener)
 
     def _changed(self, change: Change) -> None:
@@ -142,8 +154,9 @@ class ContactLog:
         if author_id not in space.members:
             return False
         self._buffer.append((space.partnership_id, author_id, message_id, at))
+        heard = ContactHeard(space.partnership_id, author_id, at)
         for listener in self._listeners:
-            listener(space.partnership_id)
+            listener(heard)
         if self._flusher is None:
             self._start_flusher()
         elif len(self._buffer) >= FLUSH_BATCH:
@@ -264,7 +277,7 @@ class ContactLog:
                         partnership.id, member.participant_id, moment, kind
                     )
             for listener in self._listeners:
-                listener(partnership.id)
+                listener(ContactHeard(partnership.id, None, moment))
         return LoggedContact(day, kind, tuple(p.name for p in partnerships))
 
 
