@@ -223,6 +223,28 @@ async def test_outbox_keys_are_unique_and_nudges_recorded_with_their_post(store:
     assert sent is not None and (sent.message_id, sent.attempts, sent.sent_at) == (42, 1, NOW)
 
 
+async def test_the_next_due_instant_is_asked_again_after_any_write(store: Store) -> None:
+    topic = CohortThread(target=ForumTarget(title="Topic 1"), topic_id=1, round_id=1)
+    later = NOW + timedelta(days=1)
+    assert await store.outbox.next_due_at() is None
+    assert await store.outbox.enqueue([Scheduled(topic, later)], NOW) == 1
+    assert await store.outbox.next_due_at() == later
+    reads = store.db.writes
+    assert await store.outbox.next_due_at() == later and store.db.writes == reads
+    with pytest.raises(RuntimeError):  # a change seen inside a transaction, then undone
+        async with store.db.transaction() as tx:
+            await tx.execute("UPDATE outbox SET due_at = ?", (NOW.isoformat(),))
+            assert await store.outbox.next_due_at() == NOW
+            raise RuntimeError
+    assert await store.outbox.next_due_at() == later
+    async with store.db.rehearsal() as tx:
+        await tx.execute("DELETE FROM outbox")
+        assert await store.outbox.next_due_at() is None
+    assert await store.outbox.next_due_at() == later
+    await store.db.write("UPDATE outbox SET sent_at = ?", (NOW.isoformat(),))
+    assert await store.outbox.next_due_at() is None
+
+
 async def test_coordination_and_waitlist_round_trip(store: Store) -> None:
     round_ = await store.rounds.create("2027A", date(2027, 3, 1), date(2027, 7, 1), NOW)
     assert await store.coordination.pin(round_.id, MatchPair.of(9, 3))

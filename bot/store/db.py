@@ -84,6 +84,14 @@ class Database:
         self._connection = connection
         self._write_lock = asyncio.Lock()
         self.path = path
+        self._writes = 0
+
+    @property
+    def writes(self) -> int:
+        """How many writes this connection has begun or ended. What a read found stays true
+        while this has not moved (the bot is the database's only writer), so a repository
+        may keep an answer until it does."""
+        return self._writes
 
     @classmethod
     async def open(cls, path: Path | str, *, scratch: bool = False) -> Database:
@@ -118,6 +126,7 @@ class Database:
             if migration.version <= await self.schema_version():
                 continue
             async with self._write_lock:
+                self._writes += 1
                 await self._apply(migration)
             applied.append(migration.version)
             log.info("applied migration %s", migration.name)
@@ -141,36 +150,52 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
         async with self._write_lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            self._writes += 1
             try:
-                yield self._connection
-            except BaseException:
-                await self._connection.rollback()
-                raise
-            await self._connection.commit()
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._connection
+                except BaseException:
+                    await self._connection.rollback()
+                    raise
+                await self._connection.commit()
+            finally:
+                self._writes += 1
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction that is always rolled back: what a change would do (its
         row counts), with nothing changed."""
         async with self._write_lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            self._writes += 1  # reads inside see the rehearsed change until it is undone
             try:
-                yield self._connection
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._connection
+                finally:
+                    await self._connection.rollback()
             finally:
-                await self._connection.rollback()
+                self._writes += 1
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One statement on its own (SQLite makes it atomic): one trip to the database
         thread where a transaction takes three. Returns how many rows it changed."""
         async with self._write_lock:
-            cursor = await self._connection.execute(sql, tuple(params))
-            return cursor.rowcount
+            self._writes += 1
+            try:
+                cursor = await self._connection.execute(sql, tuple(params))
+                return cursor.rowcount
+            finally:
+                self._writes += 1
 
     async def write_returning(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """One statement that changes rows and returns them (``RETURNING``), in one trip."""
         async with self._write_lock:
-            return list(await self._connection.execute_fetchall(sql, tuple(params)))
+            self._writes += 1
+            try:
+                return list(await self._connection.execute_fetchall(sql, tuple(params)))
+            finally:
+                self._writes += 1
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)

@@ -18,6 +18,8 @@ ERROR_TEXT_LIMIT = 500
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # (db.writes when read, MIN(due_at)): asked after every wake-up, changed by few.
+        self._next_due: tuple[int, datetime | None] | None = None
 
     async def enqueue(self, items: Sequence[Scheduled], now: datetime) -> int:
         """Queue work whose key is new (and what it records); returns how many were new."""
@@ -56,8 +58,15 @@ class OutboxRepository:
         return int(row[0]) if row else 0
 
     async def next_due_at(self) -> datetime | None:
+        """When the earliest pending work is due (None: none is pending); asked again of
+        the database only after something was written."""
+        writes = self._db.writes
+        if self._next_due is not None and self._next_due[0] == writes:
+            return self._next_due[1]
         row = await self._db.fetch_one(f"SELECT MIN(due_at) FROM outbox WHERE {PENDING}")
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        due = datetime.fromisoformat(row[0]) if row and row[0] else None
+        self._next_due = (writes, due)
+        return due
 
     async def mark_done(
         self,
