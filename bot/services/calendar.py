@@ -69,6 +69,7 @@ class CalendarPlanner:
         self._loaded = False
         self._stale_rounds: set[int] = set()
         self._stale_pairs: set[int] = set()
+        self._changes = changes
         changes.subscribe(self._changed)
 
     def _changed(self, change: Change) -> None:
@@ -286,7 +287,7 @@ class CalendarPlanner:
             now = self._clock.now()
             await self._store.rounds.set_state(round_id, RoundState.RUNNING, RoundState.ENDED, now)
             log.info("round %s reached its end date", round_.name)
-            self._stale_rounds.add(round_id)
+            self._changes.round(round_id)  # this planner's own look too
             return []
         return [Scheduled(_cohort_thread(round_, item), at)]
 

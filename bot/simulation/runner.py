@@ -45,6 +45,7 @@ from bot.posts.contact import Nudge
 from bot.posts.events import EventNote, EventReminder
 from bot.posts.outreach import UnmatchedNotice
 from bot.posts.topics import CohortThread, TopicPost
+from bot.services.changes import Change, RoundChanged
 from bot.services.errors import UserFacingError
 from bot.services.matching import CsvRejected
 from bot.services.program import Program, ProgramContent
@@ -246,6 +247,7 @@ class Simulation:
         self._program: Program | None = None
         self._worked: set[tuple[int, datetime]] = set()  # (case, open since) being worked
         self._told = 0  # applicants told they have no partner
+        self._ended: bool | None = None  # the round's end, as last read (None: read again)
 
     # The round, step by step ---------------------------------------------------------------
 
@@ -414,7 +416,7 @@ class Simulation:
         None once the round has ended and nothing is left to do."""
         now = self.clock.now()
         due = self._due
-        if await self._settled() and await self._ended():
+        if await self._settled() and await self._round_ended():
             return None
         candidates = [moment for moment in (due,) if moment is not None]
         if self._actions:
@@ -428,9 +430,16 @@ class Simulation:
         desk forum's fortnightly feature goes on after a round, so it does not count)."""
         return not self._actions and await self._store.outbox.next_due_at() is None
 
-    async def _ended(self) -> bool:
-        round_ = await self._store.rounds.get(self._require_round().id)
-        return round_ is not None and round_.state is RoundState.ENDED
+    async def _round_ended(self) -> bool:
+        """Whether the round has ended, read again only after it changed."""
+        if self._ended is None:
+            round_ = await self._store.rounds.get(self._require_round().id)
+            self._ended = round_ is not None and round_.state is RoundState.ENDED
+        return self._ended
+
+    def _on_change(self, change: Change) -> None:
+        if isinstance(change, RoundChanged):
+            self._ended = None
 
     # Partners -------------------------------------------------------------------------------
 
@@ -618,6 +627,7 @@ class Simulation:
         )
         program = Program(self._given.config, self._store, self.clock, port, ProgramContent.load())
         program.dispatcher.on_done(self._done)
+        program.changes.subscribe(self._on_change)
         self._port, self._program = port, program
         return program
 
