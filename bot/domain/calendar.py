@@ -407,6 +407,7 @@ class RoundCalendar:
         self._schedule = schedule
         self._topics = sorted(topics, key=lambda topic: (topic[1], topic[0]))
         self._instants: dict[tuple[str, ...], list[tuple[datetime, CalendarEntry]]] = {}
+        self._quiet: dict[tuple[str, ...], list[tuple[datetime, datetime]]] = {}
 
     @cached_property
     def entries(self) -> tuple[CalendarEntry, ...]:
@@ -461,14 +462,19 @@ class RoundCalendar:
         """When nothing else may reach a pair in ``zones``: each day that has a dated post
         (midnight to midnight in the pair's easternmost zone, the zone its posts keep
         time by), and the last week up to the close."""
-        windows = [
-            (_day_start(e.day, zones), _day_start(e.day + timedelta(1), zones))
-            for e in self.entries
-            if e.series is not Series.CLOSING
-        ]
-        quiet_from = last_posting_day(self.ends_on) + timedelta(days=1)
-        windows.append((_day_start(quiet_from, zones), self.closes_at(zones)))
-        return sorted(windows)
+        key = tuple(sorted(set(zones)))
+        found = self._quiet.get(key)
+        if found is None:
+            found = [
+                (_day_start(e.day, key), _day_start(e.day + timedelta(1), key))
+                for e in self.entries
+                if e.series is not Series.CLOSING
+            ]
+            quiet_from = last_posting_day(self.ends_on) + timedelta(days=1)
+            found.append((_day_start(quiet_from, key), self.closes_at(key)))
+            found.sort()
+            self._quiet[key] = found
+        return list(found)
 
     def latest(self, series: Series, zones: Sequence[str], now: datetime) -> int:
         """The sequence number of the latest entry of ``series`` due by ``now`` (0: none),

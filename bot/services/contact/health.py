@@ -243,6 +243,8 @@ def _latest_checkins(
 
 def _upcoming_away(pair: PairActivity, now: datetime, names: dict[int, str]) -> str:
     """Current and upcoming away periods only ("Bo away until 3 March 2027")."""
+    if not any(m.away for m in pair.members):
+        return away_summary(pair, now, names)
     current = PairActivity(
         partnership_id=pair.partnership_id,
         started_at=min(pair.started_at, now),

@@ -118,10 +118,13 @@ class ContactPlanner:
         starts = self._in_touch.get(pid)
         if starts is None:
             return
+        before = silent_from(starts, self._config.nudges)
         for member in starts if heard.member_id is None else (heard.member_id,):
             if member in starts:
                 starts[member] = max(starts[member], heard.at)
-        self._checks.replace(pid, [(silent_from(starts, self._config.nudges), None)])
+        after = silent_from(starts, self._config.nudges)
+        if after != before:  # most messages come from a member who is not the quietest
+            self._checks.replace(pid, [(after, None)])
 
     async def plan(self, now: datetime) -> int:
         """Act on every pair that is due; returns how many posts were queued."""
@@ -231,10 +234,10 @@ class ContactPlanner:
 
     def _schedule(self, view: RoundView, decisions: dict[int, Decision], now: datetime) -> None:
         for pid, decision in decisions.items():
-            pair = view.pairs[pid]
-            at = next_check_at(pair, decision, now, self._config.nudges)
+            activity = view.pairs[pid]
+            at = next_check_at(activity, decision, now, self._config.nudges)
             if decision == NoAction("in_touch"):
-                self._in_touch[pid] = silence_starts(pair, now)
+                self._in_touch[pid] = silence_starts(activity, now)
             else:
                 self._in_touch.pop(pid, None)
             if at is None:
