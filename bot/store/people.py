@@ -61,17 +61,21 @@ class PeopleRepository:
         """Insert or update every application in one transaction: all or nothing."""
         counts: ApplicationCounts = {"added": 0, "updated": 0}
         async with self._db.transaction() as tx:
+            rows = await tx.execute_fetchall(
+                "SELECT participant_id FROM applications WHERE round_id = ?"
+                " AND participant_id IN (SELECT value FROM json_each(?))",
+                (round_id, id_list(a.discord_id for a in applications)),
+            )
+            known = {row[0] for row in rows}
             for application in applications:
-                await _upsert_participant(tx, application, now)
-                cursor = await tx.execute(
-                    "SELECT 1 FROM applications WHERE round_id = ? AND participant_id = ?",
-                    (round_id, application.discord_id),
-                )
-                existed = await cursor.fetchone() is not None
-                await tx.execute(
-                    _UPSERT_APPLICATION, _application_values(round_id, application, now)
-                )
-                counts["updated" if existed else "added"] += 1
+                counts["updated" if application.discord_id in known else "added"] += 1
+                known.add(application.discord_id)
+            await tx.executemany(
+                _UPSERT_PARTICIPANT, [_participant_values(a, now) for a in applications]
+            )
+            await tx.executemany(
+                _UPSERT_APPLICATION, [_application_values(round_id, a, now) for a in applications]
+            )
         return counts
 
     async def application(self, round_id: int, discord_id: int) -> Application | None:
@@ -143,22 +147,15 @@ DELETE FROM participants WHERE discord_id = :id
 """
 
 
-async def _upsert_participant(
-    tx: aiosqlite.Connection,
-    application: Application,
-    now: datetime,
-) -> None:
-    await tx.execute(
-        _UPSERT_PARTICIPANT,
-        (
-            application.discord_id,
-            application.name,
-            application.preferred_name,
-            application.email,
-            application.timezone,
-            utc_text(now),
-            utc_text(now),
-        ),
+def _participant_values(application: Application, now: datetime) -> tuple[object, ...]:
+    return (
+        application.discord_id,
+        application.name,
+        application.preferred_name,
+        application.email,
+        application.timezone,
+        utc_text(now),
+        utc_text(now),
     )
 
 
