@@ -48,23 +48,33 @@ class PartnershipRepository:
     ) -> list[int]:
         """Store partnerships (confirmed) in one transaction, with what ``then`` says they
         record once their ids are known (work to queue, the audit entry)."""
-        ids = []
+        if any(not 2 <= len(new.members) <= 3 for new in partnerships):
+            raise ValueError("a partnership has two members, or three at most")
         async with self._db.transaction() as tx:
-            for new in partnerships:
-                if not 2 <= len(new.members) <= 3:
-                    raise ValueError("a partnership has two members, or three at most")
-                cursor = await tx.execute(
-                    "INSERT INTO partnerships (round_id, name, state, score, reasons, created_at)"
-                    " VALUES (?, ?, 'confirmed', ?, ?, ?)",
-                    (round_id, new.name, new.score, to_json(list(new.reasons)), utc_text(now)),
-                )
-                partnership_id = int(cursor.lastrowid or 0)
-                await tx.executemany(
-                    "INSERT INTO partnership_members (partnership_id, participant_id)"
-                    " VALUES (?, ?)",
-                    [(partnership_id, member) for member in new.members],
-                )
-                ids.append(partnership_id)
+            await tx.executemany(
+                "INSERT INTO partnerships (round_id, name, state, score, reasons, created_at)"
+                " VALUES (?, ?, 'confirmed', ?, ?, ?)",
+                [
+                    (round_id, new.name, new.score, to_json(list(new.reasons)), utc_text(now))
+                    for new in partnerships
+                ],
+            )
+            # A round's partnership names are unique: they find the ids just given.
+            rows = await tx.execute_fetchall(
+                "SELECT name, id FROM partnerships WHERE round_id = ?"
+                " AND name IN (SELECT value FROM json_each(?))",
+                (round_id, to_json([new.name for new in partnerships])),
+            )
+            id_of = {name: pid for name, pid in rows}
+            ids = [id_of[new.name] for new in partnerships]
+            await tx.executemany(
+                "INSERT INTO partnership_members (partnership_id, participant_id) VALUES (?, ?)",
+                [
+                    (pid, member)
+                    for pid, new in zip(ids, partnerships, strict=True)
+                    for member in new.members
+                ],
+            )
             if then is not None:
                 await apply(tx, then(ids), now)
         return ids

@@ -118,13 +118,12 @@ class ContactPlanner:
         starts = self._in_touch.get(pid)
         if starts is None:
             return
-        before = silent_from(starts, self._config.nudges)
+        quietest = min(starts.values())
         for member in starts if heard.member_id is None else (heard.member_id,):
             if member in starts:
                 starts[member] = max(starts[member], heard.at)
-        after = silent_from(starts, self._config.nudges)
-        if after != before:  # most messages come from a member who is not the quietest
-            self._checks.replace(pid, [(after, None)])
+        if min(starts.values()) != quietest:  # most messages are not the quietest member's
+            self._checks.replace(pid, [(silent_from(starts, self._config.nudges), None)])
 
     async def plan(self, now: datetime) -> int:
         """Act on every pair that is due; returns how many posts were queued."""
