@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 from bot.cli import simulate as simulate_command
+from bot.services.contact import ContactPlanner
+from bot.services.contact.recording import ContactHeard
 from bot.simulation.runner import Summary
 from bot.store import Store
 from bot.store.models import AwayRecord, Partnership, RoundTopic
@@ -131,6 +133,28 @@ def test_the_sample_round_runs_fast_and_prints_only_json(sample: SampleRun) -> N
     assert datetime.fromisoformat(sample.summary["at"]) == sample.events[-1].at
     times = [event.at for event in sample.events]
     assert times == sorted(times), "the timeline is in time order"
+
+
+def test_moving_looks_on_contact_changes_no_post_only_the_wake_ups(
+    sample: SampleRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contact planner moves a pair's look on when its partners write; with every look
+    kept where it was (as before that), the round must read exactly the same."""
+    heard = ContactPlanner._heard
+
+    def without_moving(planner: ContactPlanner, contact: ContactHeard) -> None:
+        planner._in_touch.pop(contact.partnership_id, None)
+        heard(planner, contact)
+
+    monkeypatch.setattr(ContactPlanner, "_heard", without_moving)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run(["--json"]) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[:-1] == sample.lines[:-1]
+    unmoved, moved = json.loads(lines[-1])["summary"], sample.summary["summary"]
+    assert unmoved["wakeups"] > moved["wakeups"]
+    assert {**unmoved, "wakeups": 0} == {**moved, "wakeups": 0}
 
 
 def test_every_kind_of_event_appears(sample: SampleRun) -> None:
