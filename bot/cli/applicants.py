@@ -11,8 +11,7 @@ from bot.cli.offline import offline_program
 from bot.config import Config
 from bot.services.errors import UserFacingError
 from bot.services.matching import CsvRejected, ImportReport
-
-CLI_ACTOR = 0  # the audit log's actor for changes made from the command line
+from bot.store.effects import NO_ACTOR
 
 
 def register(
@@ -51,4 +50,4 @@ def _import(args: argparse.Namespace) -> int:
 
 async def _import_text(config: Config, text: str) -> ImportReport:
     async with offline_program(config) as program:
-        return await program.matching.import_csv(text, CLI_ACTOR)
+        return await program.matching.import_csv(text, NO_ACTOR)

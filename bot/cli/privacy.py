@@ -17,8 +17,7 @@ from bot.posts._text import plural
 from bot.services.errors import UserFacingError
 from bot.services.privacy import PersonalData, RetentionPlanner, personal_data
 from bot.store import Store
-
-CLI_ACTOR = 0  # the audit log's actor for changes made from the command line
+from bot.store.effects import NO_ACTOR
 
 
 def register(
@@ -127,7 +126,7 @@ async def _erase(config: Config, member_id: int, *, erase: bool) -> list[str]:
                     *(f"  {line}" for line in data.summary),
                     "Nothing was erased: run again with --yes to erase it.",
                 ]
-            done = await program.privacy.erase(member_id, "command line", CLI_ACTOR)
+            done = await program.privacy.erase(member_id, "command line", NO_ACTOR)
         except UserFacingError as error:
             raise InputProblem([f"{member_id}: {str(error).replace('**', '')}"]) from None
     rows = ", ".join(f"{table} {count}" for table, count in sorted(done.rows.items()))

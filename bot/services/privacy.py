@@ -30,12 +30,11 @@ from bot.services.errors import UserFacingError
 from bot.services.pairs import PairService
 from bot.services.ports import DiscordError, DiscordPort
 from bot.store import Scheduled, Store
-from bot.store.effects import Audit, Effect, Enqueue
+from bot.store.effects import NO_ACTOR, Audit, Effect, Enqueue
 from bot.store.models import LIVE_STATES, member_subject, utc_text
 from bot.store.privacy import PrivacyKeyMissing
 
 log = logging.getLogger(__name__)
-NO_ACTOR = 0  # the audit log's actor when no coordinator acted (the person, the CLI)
 
 Requester = Literal["member", "coordinator", "command line"]
 ABOUT = (

@@ -123,6 +123,10 @@ class SetCaseThread:
     thread_id: int
 
 
+# The audit log's actor when no coordinator acted: a member for themselves, the command line.
+NO_ACTOR = 0
+
+
 @dataclass(frozen=True)
 class Audit:
     """A coordinator's action, in the audit log with what it did."""
