@@ -36,7 +36,7 @@ from bot.domain.applications import (
     problem_text,
 )
 from bot.domain.places import country_name
-from cogs._shared import PoliteModal, answer, field_value, program_of, report_error
+from cogs._shared import PoliteModal, PoliteView, answer, field_value, program_of
 
 FORM_TIMEOUT = 15 * 60
 EMAIL_LENGTH = 254  # the longest address the standards allow
@@ -349,14 +349,7 @@ def modal_for(draft: Draft, step: tuple[str, ...]) -> discord.ui.Modal:
     return HopesModal(draft) if step == HOPES_FIELDS else AboutYouModal(draft)
 
 
-class _FormView(discord.ui.View):
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: Any
-    ) -> None:
-        await report_error(interaction, error)
-
-
-class FixView(_FormView):
+class FixView(PoliteView):
     """*Fix my answers*: the modal with the refused answers, everything filled in."""
 
     def __init__(self, draft: Draft, step: tuple[str, ...]) -> None:
@@ -371,7 +364,7 @@ class FixView(_FormView):
         await interaction.response.send_modal(modal_for(self.draft, self.step))
 
 
-class ChoicesView(_FormView):
+class ChoicesView(PoliteView):
     def __init__(self, draft: Draft) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
         self.draft = draft

@@ -184,6 +184,15 @@ class PoliteModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
+class PoliteView(discord.ui.View):
+    """A view whose buttons' failures get the same polite ephemeral answer as a command's."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_error(interaction, error)
+
+
 def text_field(
     text: str, custom_id: str, default: str | None = None, **options: Any
 ) -> discord.ui.Label[Any]:

@@ -23,12 +23,12 @@ from bot.services.privacy import Erasure
 from bot.ui import FixedButton, button_row
 from cogs._apply_form import FORM_TIMEOUT, AboutYouModal, Draft
 from cogs._shared import (
+    PoliteView,
     answer,
     coordinator_autocomplete,
     ensure_coordinator,
     polite,
     program_of,
-    report_error,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def notice_embed(program: Program) -> discord.Embed:
     return discord.Embed(title=title, description=text, colour=NOTICE_COLOUR)
 
 
-class NoticeFirst(discord.ui.View):
+class NoticeFirst(PoliteView):
     """Under the privacy notice that comes before a first application: the way on to the
     form, which keeps the answers given with ``/apply form`` (in memory, as the form's
     own steps do)."""
@@ -57,11 +57,6 @@ class NoticeFirst(discord.ui.View):
     def __init__(self, draft: Draft) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
         self.draft = draft
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: Any
-    ) -> None:
-        await report_error(interaction, error)
 
     @discord.ui.button(label="Continue to the form", style=discord.ButtonStyle.primary)
     async def go_on(

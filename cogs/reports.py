@@ -27,7 +27,7 @@ from bot.services.reports import (
 )
 from bot.services.rounds import describe_state
 from bot.store.models import AuditEntry
-from cogs._shared import coordinator_only, program_of, report_error
+from cogs._shared import PoliteView, coordinator_only, program_of
 
 if TYPE_CHECKING:
     from bot.client import ILNBot
@@ -234,7 +234,7 @@ def audit_embed(view: AuditView, filters: str) -> discord.Embed:
     return fit(embed)
 
 
-class AuditPager(discord.ui.View):
+class AuditPager(PoliteView):
     """Previous and Next on an ephemeral audit list; only its coordinator sees it, and it
     stops after a while (run /audit again, or pass page=)."""
 
@@ -264,11 +264,6 @@ class AuditPager(discord.ui.View):
         await interaction.response.edit_message(
             embed=audit_embed(self.current, self.filters), view=self
         )
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_error(interaction, error)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(
