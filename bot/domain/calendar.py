@@ -325,6 +325,12 @@ def _local_hour_utc(day: date, hour: int, zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+def close_instant(ends_on: date, post_hour: int, zones: Sequence[str]) -> datetime:
+    """When a pair in ``zones`` gets its close: the round's end day at the posting hour,
+    kept by the pair's earliest zone."""
+    return post_instant(ends_on, post_hour, zones)
+
+
 def post_instant(day: date, hour: int, zones: Sequence[str]) -> datetime:
     """When a per-partnership post for ``day`` goes out, as an aware UTC datetime.
 
@@ -456,7 +462,7 @@ class RoundCalendar:
 
     def closes_at(self, zones: Sequence[str]) -> datetime:
         """When a pair in ``zones`` gets its close."""
-        return post_instant(self.ends_on, self._schedule.post_hour, zones)
+        return close_instant(self.ends_on, self._schedule.post_hour, zones)
 
     def quiet_windows(self, zones: Sequence[str]) -> list[tuple[datetime, datetime]]:
         """When nothing else may reach a pair in ``zones``: each day that has a dated post

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from bot.domain.calendar import close_instant
 from bot.domain.wording import span
 from bot.posts._text import mentions, when
 from bot.posts.base import PartnershipPost, Receipt, RenderContext, SpaceTarget
-from bot.posts.spaces import ArchiveSpace, close_instant
+from bot.posts.spaces import ArchiveSpace
 from bot.services.ports import ButtonSpec, Draft
 from bot.store.effects import Effect, Enqueue, Scheduled
 
@@ -45,7 +46,7 @@ class EndReminder(PartnershipPost):
         assert round_ is not None
         members = partnership.current_member_ids
         zones = list((await context.zones.of(members)).values())
-        ends = close_instant(context, round_, zones)
+        ends = close_instant(round_.ends_on, context.config.round.post_hour, zones)
         text = context.messages.end.reminder.format(
             mentions=mentions(members),
             time_left=span(context.config.round.end_reminder_days_before),

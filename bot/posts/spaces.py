@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from typing import Any, ClassVar, Literal
 
 from bot.domain.applications import Application, CareerStage, Sector
-from bot.domain.calendar import post_instant
+from bot.domain.calendar import close_instant
 from bot.domain.call_hours import call_hours
 from bot.domain.events import WORKING_WEEKDAYS
 from bot.domain.places import country_name, language_name, timezone_label
@@ -30,7 +30,6 @@ from bot.posts.base import (
 )
 from bot.services.ports import Draft
 from bot.store.effects import Effect, Enqueue, Scheduled, SetChannel, SetPartnershipState
-from bot.store.models import Round
 
 FIELD_LIMIT = 1024
 
@@ -104,7 +103,7 @@ class Intro(PartnershipPost):
         people = await context.reads.people(partnership.member_ids)
         names = join_names([preferred_name(people.get(m)) for m in partnership.member_ids])
         zones = list((await context.zones.of(partnership.member_ids)).values())
-        ends = close_instant(context, round_, zones)
+        ends = close_instant(round_.ends_on, context.config.round.post_hour, zones)
         # What the intro shows is worked out from a moment of its own, not from the clock:
         # sent again after an outage, it reads exactly as before and is found, not doubled.
         since = max(datetime.combine(round_.starts_on, time(0), tzinfo=UTC), partnership.created_at)
@@ -147,12 +146,6 @@ class Intro(PartnershipPost):
             pin=True,
             mention_ids=partnership.member_ids,
         )
-
-
-def close_instant(context: RenderContext, round_: Round, zones: Sequence[str]) -> datetime:
-    """When a pair in ``zones`` gets its close: the round's end day at the posting hour in
-    the pair's earliest zone, as the calendar plans it."""
-    return post_instant(round_.ends_on, context.config.round.post_hour, zones)
 
 
 def call_hours_text(context: RenderContext, zones: Sequence[str], since: datetime) -> str:
